@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels vmalock supports lives here, and only
+ * here.  The rest of the module is written against the 6.12 API.
+ *
+ * Every test is a feature test on something the preprocessor can see, with
+ * the kernel version that brought the feature named beside it.
+ */
+#ifndef VMALOCK_COMPAT_H
+#define VMALOCK_COMPAT_H
+
+#include <linux/mm.h>
+
+/*
+ * vm_flags_set(): 6.3, when vma->vm_flags became read-only.  The same series
+ * replaced VM_LOCKED_CLEAR_MASK with VM_LOCKED_MASK, the macro tested here.
+ */
+#ifndef VM_LOCKED_MASK
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * Per-VMA locks: 6.4.  CONFIG_PER_VMA_LOCK exists from that release on, and
+ * only where it is set does the core hand ->fault a FAULT_FLAG_VMA_LOCK
+ * fault (an enum constant, invisible to the preprocessor).
+ */
+#ifdef CONFIG_PER_VMA_LOCK
+#define VMALOCK_HAVE_PER_VMA_LOCK	1
+
+static inline bool vmalock_fault_holds_vma_lock(const struct vm_fault *vmf)
+{
+	return vmf->flags & FAULT_FLAG_VMA_LOCK;
+}
+#else
+#define VMALOCK_HAVE_PER_VMA_LOCK	0
+
+static inline bool vmalock_fault_holds_vma_lock(const struct vm_fault *vmf)
+{
+	return false;
+}
+#endif
+
+#endif /* VMALOCK_COMPAT_H */

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: per-CPU counters, summed on read, reported by ioctl, in the
+ * kernel log and mirrored read-only in debugfs.
+ *
+ * The counters are plain per-CPU u64s bumped with this_cpu_inc(): a reader
+ * sums them without stopping writers, so a sum may miss increments that are
+ * in flight on other CPUs.  A reset races the same way; both are statistics,
+ * not accounting that anything depends on.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "vmalock.h"
+
+DEFINE_PER_CPU(struct vmalock_stats, vmalock_stats);
+
+static const char * const vmalock_counter_names[VMALOCK_STAT_NR] =
+	VMALOCK_COUNTER_NAMES;
+
+void vmalock_stats_read(struct vmalock_stats *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		struct vmalock_stats *s = per_cpu_ptr(&vmalock_stats, cpu);
+
+		for (i = 0; i < VMALOCK_STAT_NR; i++)
+			sum->count[i] += READ_ONCE(s->count[i]);
+	}
+}
+
+void vmalock_stats_reset(void)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct vmalock_stats *s = per_cpu_ptr(&vmalock_stats, cpu);
+
+		for (i = 0; i < VMALOCK_STAT_NR; i++)
+			WRITE_ONCE(s->count[i], 0);
+	}
+}
+
+/*
+ * One printk, so the block cannot interleave with other messages; dmesg
+ * prints each of its lines with its own timestamp.
+ */
+void vmalock_stats_log(const char *why)
+{
+	struct vmalock_stats sum;
+	char *buf, *p;
+	size_t left = PAGE_SIZE;
+	int i;
+
+	buf = kmalloc(left, GFP_KERNEL);
+	if (!buf)
+		return;
+	vmalock_stats_read(&sum);
+	p = buf;
+	for (i = 0; i < VMALOCK_STAT_NR && left > 1; i++) {
+		int n = scnprintf(p, left, "\n  %-20s %llu",
+				  vmalock_counter_names[i], sum.count[i]);
+
+		p += n;
+		left -= n;
+	}
+	pr_info("counters %s:%s\n", why, buf);
+	kfree(buf);
+}
+
+static int vmalock_stats_show(struct seq_file *m, void *unused)
+{
+	struct vmalock_stats sum;
+	int i;
+
+	vmalock_stats_read(&sum);
+	for (i = 0; i < VMALOCK_STAT_NR; i++)
+		seq_printf(m, "%s %llu\n", vmalock_counter_names[i],
+			   sum.count[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmalock_stats);
+
+static struct dentry *vmalock_debugfs_dir;
+
+/* debugfs is only a mirror: it is absent under lockdown, the ioctl is not. */
+void vmalock_debugfs_init(void)
+{
+	vmalock_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0444, vmalock_debugfs_dir, NULL,
+			    &vmalock_stats_fops);
+}
+
+void vmalock_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vmalock_debugfs_dir);
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install, with apt-get, everything vmalock needs on a Debian 12 (bookworm)
+# machine: build tools, libkmod, bats, dkms, QEMU, busybox for the guest's
+# initramfs, sparse, the kernel source (for checkpatch.pl) and the two
+# supported kernels with their headers.
+#
+# Idempotent: when every package is already installed it runs no apt-get at
+# all and returns in well under a second.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config libkmod-dev kmod
+	bats jq dkms sparse
+	qemu-system-x86 busybox-static cpio xz-utils
+	linux-source-6.12
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-amd64 linux-headers-amd64
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	[ "${status:0:2}" = "ii" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
