@@ -21,10 +21,10 @@ KVERS := $(shell $(TOP)/scripts/kernels.sh)
 endif
 KDIR ?=
 
-.PHONY: all modules tool deps lint test check check-fast demo dkms-install \
+.PHONY: all modules tool helpers deps lint test check check-fast demo dkms-install \
 	dkms-remove clean
 
-all: modules tool
+all: modules tool helpers
 
 modules:
 	@[ -n "$(KVERS)" ] || { echo "no supported kernel headers installed: run 'make deps'" >&2; exit 1; }
@@ -32,6 +32,9 @@ modules:
 		echo "== vmalock.ko for $$k"; \
 		$(TOP)/scripts/build-module.sh $$k $(KDIR); \
 	done
+
+helpers:
+	$(MAKE) -C tests/helpers
 
 tool:
 	$(MAKE) -C ioctl-tool

@@ -77,7 +77,9 @@ enum vmalock_counter {
  * @pad:	must be zero.
  *
  * The values are a sum over CPUs taken without stopping the fault path, so
- * counters read together may be off by the faults in flight.
+ * counters read together may be off by the faults in flight, and increments
+ * that land between the read and a reset are lost.  The flags act whether or
+ * not @addr is 0: ask for the size with @flags 0.
  *
  * Errors: EINVAL for an unknown flag or a non-zero @pad; EFAULT.
  */

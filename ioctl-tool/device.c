@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmalock: opening it, the ABI version check every command does first,
+ * and the VMALOCK_IOC_STATS count/size protocol.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmalockctl.h"
+
+/*
+ * The module checks the same sizes; a mismatch here means the header was
+ * edited in a way that breaks the ABI (see the rules in vmalock.h).
+ */
+static_assert(sizeof(struct vmalock_version) == 24,
+	      "struct vmalock_version is part of the ABI");
+static_assert(sizeof(struct vmalock_stats_arg) == 24,
+	      "struct vmalock_stats_arg is part of the ABI");
+
+/* The names come from the shared header so the tool cannot drift from them. */
+static const char *const counter_names[] = VMALOCK_COUNTER_NAMES;
+
+static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_NR,
+	      "one name per counter in VMALOCK_COUNTER_NAMES");
+
+/*
+ * A module newer than the tool may have counters the tool has no name for:
+ * call those counter_<index> rather than hiding them.
+ */
+const char *vmalock_counter_name(unsigned int idx, char *buf, size_t len)
+{
+	/* A hole in the designated initialisers would leave a NULL. */
+	if (idx < VMALOCK_STAT_NR && counter_names[idx])
+		return counter_names[idx];
+	snprintf(buf, len, "counter_%u", idx);
+	return buf;
+}
+
+/* Width of the longest name among the first @count counters. */
+size_t vmalock_counter_name_width(unsigned int count)
+{
+	char buf[COUNTER_NAME_MAX];
+	size_t width = 0;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		size_t n = strlen(vmalock_counter_name(i, buf, sizeof(buf)));
+
+		if (n > width)
+			width = n;
+	}
+	return width;
+}
+
+/* Returns a file descriptor or -errno, without a message. */
+int vmalock_dev_open(int oflags)
+{
+	int fd = open(VMALOCK_DEV_PATH, oflags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void vmalock_report_open_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		/* ENODEV/ENXIO: a stale node left after an unload. */
+		if (vmalock_module_loaded())
+			err_msg("%s not found although the vmalock module is loaded: is devtmpfs mounted on /dev?",
+				VMALOCK_DEV_PATH);
+		else
+			err_msg("%s not found: is the vmalock module loaded? (vmalockctl load)",
+				VMALOCK_DEV_PATH);
+		break;
+	case -EACCES:
+	case -EPERM:
+		err_msg("cannot open %s: %s (run as root, or give yourself access to the device)",
+			VMALOCK_DEV_PATH, strerror(-err));
+		break;
+	default:
+		err_msg("cannot open %s: %s", VMALOCK_DEV_PATH, strerror(-err));
+	}
+}
+
+/* Returns 0 or -errno, without a message. */
+int vmalock_get_version(int fd, struct vmalock_version *ver)
+{
+	memset(ver, 0, sizeof(*ver));
+	return ioctl(fd, VMALOCK_IOC_VERSION, ver) < 0 ? -errno : 0;
+}
+
+void vmalock_report_version_error(int err)
+{
+	if (err == -ENOTTY)
+		err_msg("%s is not a vmalock device of a compatible ABI (VMALOCK_IOC_VERSION: %s)",
+			VMALOCK_DEV_PATH, strerror(-err));
+	else
+		err_msg("VMALOCK_IOC_VERSION on %s failed: %s",
+			VMALOCK_DEV_PATH, strerror(-err));
+}
+
+/*
+ * Commands are only ever added, so a module at least as new as the tool
+ * speaks everything the tool may send; an older one may not.
+ */
+bool vmalock_abi_ok(const struct vmalock_version *ver)
+{
+	return ver->abi_version >= VMALOCK_ABI_VERSION;
+}
+
+void vmalock_format_version(uint32_t module_version, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u", module_version >> 16,
+		 (module_version >> 8) & 0xff, module_version & 0xff);
+}
+
+/*
+ * Open the device and check its ABI.  Returns the file descriptor with @ver
+ * filled in, or -1 after printing why not.
+ */
+int vmalock_open(int oflags, struct vmalock_version *ver)
+{
+	int fd, err;
+
+	fd = vmalock_dev_open(oflags);
+	if (fd < 0) {
+		vmalock_report_open_error(fd);
+		return -1;
+	}
+	err = vmalock_get_version(fd, ver);
+	if (err) {
+		vmalock_report_version_error(err);
+		close(fd);
+		return -1;
+	}
+	if (!vmalock_abi_ok(ver)) {
+		err_msg("the loaded vmalock module speaks ABI %u, this vmalockctl needs ABI %u or later: update the module",
+			ver->abi_version, VMALOCK_ABI_VERSION);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int stats_ioctl(int fd, uint64_t flags, uint64_t *values,
+		       uint32_t *count)
+{
+	struct vmalock_stats_arg arg = {
+		.flags = flags,
+		.addr = (uintptr_t)values,
+		.count = *count,
+	};
+
+	if (ioctl(fd, VMALOCK_IOC_STATS, &arg) < 0)
+		return -errno;
+	*count = arg.count;
+	return 0;
+}
+
+/*
+ * Fetch all the module's counters, however many it has.  The first call
+ * (addr 0, no flags) only asks the count, so that RESET and LOG act on a
+ * call whose buffer holds every counter.  The count cannot change between
+ * the two calls: the open file pins this instance of the module.
+ *
+ * Returns 0, or -1 after printing a message; on success free @c with
+ * vmalock_counters_free().
+ */
+int vmalock_read_counters(int fd, uint64_t flags, struct vmalock_counters *c)
+{
+	uint32_t module_count = 0, count;
+	int err;
+
+	c->values = NULL;
+	c->count = 0;
+	err = stats_ioctl(fd, 0, NULL, &module_count);
+	if (err)
+		goto fail;
+	count = module_count;
+	/* calloc(0) may return NULL; ask for at least one element. */
+	c->values = calloc(count ? count : 1, sizeof(*c->values));
+	if (!c->values) {
+		err_msg("cannot allocate %u counters: %s", count,
+			strerror(errno));
+		return -1;
+	}
+	err = stats_ioctl(fd, flags, c->values, &count);
+	if (err)
+		goto fail;
+	c->count = count < module_count ? count : module_count;
+	return 0;
+fail:
+	vmalock_counters_free(c);
+	err_msg("VMALOCK_IOC_STATS on %s failed: %s", VMALOCK_DEV_PATH,
+		strerror(-err));
+	return -1;
+}
+
+void vmalock_counters_free(struct vmalock_counters *c)
+{
+	free(c->values);
+	c->values = NULL;
+	c->count = 0;
+}

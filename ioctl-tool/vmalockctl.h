@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmalockctl: declarations shared by the command files.
+ *
+ * Exit codes, the same for every command:
+ *   0  success
+ *   1  runtime error (device missing, ioctl or syscall failed, verify failed)
+ *   2  usage error (unknown option, bad value, missing argument)
+ */
+#ifndef VMALOCKCTL_H
+#define VMALOCKCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <vmalock.h>
+
+#define VMALOCKCTL_VERSION	"0.1.0"
+#define VMALOCK_DEV_PATH	"/dev/" VMALOCK_DEVICE_NAME
+#define VMALOCK_SYSFS_DIR	"/sys/module/" VMALOCK_DEVICE_NAME
+
+#define EXIT_USAGE		2
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* One subcommand: main.c dispatches on @name and prints @summary in --help. */
+struct vmalockctl_cmd {
+	const char *name;
+	const char *summary;
+	/* Everything after "Usage: vmalockctl NAME", e.g. "[--json]". */
+	const char *synopsis;
+	/* Description and option list printed by "NAME --help". */
+	const char *help;
+	/* Optional: help computed at run time, printed after @help. */
+	void (*help_extra)(FILE *f);
+	/* argv[0] is the command name; returns the process exit code. */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct vmalockctl_cmd cmd_load;
+extern const struct vmalockctl_cmd cmd_unload;
+extern const struct vmalockctl_cmd cmd_info;
+extern const struct vmalockctl_cmd cmd_stats;
+extern const struct vmalockctl_cmd cmd_touch;
+
+/* messages.c: everything to stderr is prefixed "vmalockctl: ". */
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const struct vmalockctl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void print_cmd_help(const struct vmalockctl_cmd *cmd, FILE *f);
+
+/* options.c: getopt_long glue and strict number parsing. */
+int option_error(const struct vmalockctl_cmd *cmd, char **argv, int c);
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_u64_option(const struct vmalockctl_cmd *cmd, const char *opt,
+		     const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* json.c: a flat JSON object written one member at a time. */
+struct json_obj {
+	FILE *f;
+	bool first;
+};
+
+void json_open(struct json_obj *j, FILE *f);
+void json_close(struct json_obj *j);
+void json_str(struct json_obj *j, const char *key, const char *val);
+void json_u64(struct json_obj *j, const char *key, uint64_t val);
+void json_s64(struct json_obj *j, const char *key, int64_t val);
+void json_bool(struct json_obj *j, const char *key, bool val);
+void json_null(struct json_obj *j, const char *key);
+
+/* module_state.c: is vmalock loaded, and the libkmod context. */
+struct kmod_ctx;
+bool vmalock_module_loaded(void);
+int vmalock_sysfs_version(char *buf, size_t len);
+struct kmod_ctx *vmalock_kmod_new(void);
+
+/* device.c: /dev/vmalock and its ioctls. */
+struct vmalock_counters {
+	uint64_t *values;
+	/* Elements in @values: min(module's count, the buffer we sized). */
+	unsigned int count;
+};
+
+int vmalock_open(int oflags, struct vmalock_version *ver);
+int vmalock_dev_open(int oflags);
+void vmalock_report_open_error(int err);
+int vmalock_get_version(int fd, struct vmalock_version *ver);
+void vmalock_report_version_error(int err);
+bool vmalock_abi_ok(const struct vmalock_version *ver);
+void vmalock_format_version(uint32_t module_version, char *buf, size_t len);
+int vmalock_read_counters(int fd, uint64_t flags, struct vmalock_counters *c);
+void vmalock_counters_free(struct vmalock_counters *c);
+const char *vmalock_counter_name(unsigned int idx, char *buf, size_t len);
+size_t vmalock_counter_name_width(unsigned int count);
+
+/* Big enough for "counter_4294967295", the name of an unknown counter. */
+#define COUNTER_NAME_MAX	32
+/* Big enough for "65535.255.255" and a MODULE_VERSION() from sysfs. */
+#define VERSION_STR_MAX		64
+
+#endif /* VMALOCKCTL_H */

@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The counters: what each fault adds, under which lock the kernel called us,
+# reset, and the kernel-log block.
+
+load lib
+
+setup() { vmalock_setup; }
+teardown() { vmalock_teardown; }
+
+@test "stats --json has exactly the documented counters" {
+	run -0 "$CTL" stats --json
+	[ "$(jq -r 'keys_unsorted | join(" ")' <<<"$output")" = \
+		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed" ]
+}
+
+@test "every first touch is one fault and one page; a second touch is neither" {
+	local before
+	before=$(stats_snapshot)
+	"$CTL" touch --pages 32 >/dev/null
+	[ "$(delta "$before" faults)" -eq 32 ]
+	[ "$(delta "$before" pages_allocated)" -eq 32 ]
+	[ "$(delta "$before" pages_freed)" -eq 32 ]	# freed at close
+}
+
+@test "6.4 and later fault under the per-VMA lock; older kernels under mmap_lock" {
+	local before vma mmap faults
+	before=$(stats_snapshot)
+	"$CTL" touch --pages 64 --threads 2 >/dev/null
+	faults=$(delta "$before" faults)
+	vma=$(delta "$before" faults_vma_locked)
+	mmap=$(delta "$before" faults_mmap_locked)
+	echo "kernel $KVER: faults $faults vma_locked $vma mmap_locked $mmap"
+	[ "$faults" -eq 64 ]
+	[ $((vma + mmap)) -eq "$faults" ]
+	if kernel_at_least 6 4; then
+		[ "$vma" -gt 0 ]
+		"$CTL" info | grep -x 'per_vma_lock: yes'
+	else
+		[ "$vma" -eq 0 ]
+		"$CTL" info | grep -x 'per_vma_lock: no'
+	fi
+}
+
+@test "stats --reset zeroes every counter after reporting it" {
+	"$CTL" touch --pages 4 >/dev/null
+	run -0 "$CTL" stats --json --reset
+	[ "$(jq -r .faults <<<"$output")" -ge 4 ]
+	run -0 "$CTL" stats --json
+	[ "$(jq '[.[]] | add' <<<"$output")" -eq 0 ]
+}
+
+@test "stats --dmesg writes every counter to the kernel log in one block" {
+	"$CTL" touch --pages 3 >/dev/null
+	mark_kernel_log
+	"$CTL" stats --dmesg >/dev/null
+	run -0 kernel_log_since_mark
+	echo "$output"
+	[[ "$output" == *"vmalock: counters on request:"* ]]
+	for c in faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed; do
+		grep -E "^ +$c +[0-9]+$" <<<"$output"	# continuation lines
+	done
+	grep -E "faults +3$" <<<"$output"
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * maptest: mapping semantics of /dev/vmalock, one scenario per command.
+ * Each command exits 0 when the behaviour holds and 1, naming what differed,
+ * when it does not.  The bats suites call it; it never needs arguments
+ * beyond the scenario's name.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmalock.h"
+
+#define DEV "/dev/vmalock"
+
+static long page_size;
+
+#define fail(...) do {							\
+	fprintf(stderr, "maptest: %s:%d: ", __func__, __LINE__);	\
+	fprintf(stderr, __VA_ARGS__);					\
+	fputc('\n', stderr);						\
+	exit(1);							\
+} while (0)
+
+#define expect_eq(what, got, want) do {					\
+	unsigned long long g_ = (got), w_ = (want);			\
+	if (g_ != w_)							\
+		fail("%s: got %#llx, want %#llx", what, g_, w_);	\
+} while (0)
+
+static int open_dev(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fail("open %s: %s", DEV, strerror(errno));
+	return fd;
+}
+
+static uint64_t *map(int fd, size_t pages, off_t pgoff, int flags)
+{
+	void *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE, flags,
+		       fd, pgoff * page_size);
+
+	if (p == MAP_FAILED)
+		fail("mmap %zu pages at %lld: %s", pages, (long long)pgoff,
+		     strerror(errno));
+	return p;
+}
+
+static uint64_t *word(uint64_t *base, size_t page)
+{
+	return base + page * (page_size / sizeof(uint64_t));
+}
+
+/* Fresh pages read as zero, in every word of every page. */
+static int zero_fill(const char *arg)
+{
+	int fd = open_dev();
+	uint64_t *m = map(fd, 8, 0, MAP_SHARED);
+	size_t i, words = 8 * page_size / sizeof(uint64_t);
+
+	for (i = 0; i < words; i++)
+		if (m[i])
+			fail("word %zu of a fresh region is %#llx", i,
+			     (unsigned long long)m[i]);
+	return 0;
+}
+
+/* A write through one shared mapping is seen through another of the file. */
+static int shared_visible(const char *arg)
+{
+	int fd = open_dev();
+	uint64_t *a = map(fd, 4, 0, MAP_SHARED);
+	uint64_t *b = map(fd, 4, 0, MAP_SHARED);
+	uint64_t *c = map(fd, 2, 2, MAP_SHARED);	/* offset mapping */
+
+	*word(a, 3) = 0x1111;
+	expect_eq("b sees a's write", *word(b, 3), 0x1111);
+	expect_eq("offset mapping sees a's write", *word(c, 1), 0x1111);
+	*word(c, 0) = 0x2222;
+	expect_eq("a sees c's write", *word(a, 2), 0x2222);
+	return 0;
+}
+
+/* Two opens are two regions: writes to one are not seen in the other. */
+static int independent_opens(const char *arg)
+{
+	uint64_t *a = map(open_dev(), 1, 0, MAP_SHARED);
+	uint64_t *b = map(open_dev(), 1, 0, MAP_SHARED);
+
+	*a = 0x3333;
+	expect_eq("other region untouched", *b, 0);
+	return 0;
+}
+
+/* Data survives unmap and remap of the same open file. */
+static int remap_survives(const char *arg)
+{
+	int fd = open_dev();
+	uint64_t *a = map(fd, 4, 0, MAP_SHARED);
+
+	*word(a, 1) = 0x4444;
+	if (munmap(a, 4 * page_size))
+		fail("munmap: %s", strerror(errno));
+	a = map(fd, 4, 0, MAP_SHARED);
+	expect_eq("after remap", *word(a, 1), 0x4444);
+	return 0;
+}
+
+/*
+ * MAP_PRIVATE reads the region's data; its writes stay private, and later
+ * shared writes to pages it has not copied show through.
+ */
+static int private_cow(const char *arg)
+{
+	int fd = open_dev();
+	uint64_t *s = map(fd, 2, 0, MAP_SHARED);
+	uint64_t *p = map(fd, 2, 0, MAP_PRIVATE);
+
+	*word(s, 0) = 0x5555;
+	expect_eq("private reads shared data", *word(p, 0), 0x5555);
+	*word(p, 0) = 0x6666;
+	expect_eq("private sees own write", *word(p, 0), 0x6666);
+	expect_eq("shared unaffected by private write", *word(s, 0), 0x5555);
+	*word(s, 1) = 0x7777;
+	expect_eq("uncopied private page follows region", *word(p, 1), 0x7777);
+	*word(s, 0) = 0x8888;
+	expect_eq("copied private page keeps own data", *word(p, 0), 0x6666);
+
+	/* A first touch that is a write copies a zero page. */
+	p = map(fd, 1, 4, MAP_PRIVATE);
+	*p = 0x9999;
+	s = map(fd, 1, 4, MAP_SHARED);
+	expect_eq("region untouched by private first write", *s, 0);
+	return 0;
+}
+
+static void wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("child failed (status %#x)", status);
+}
+
+/* Parent and child share a MAP_SHARED mapping both ways. */
+static int fork_shared(const char *arg)
+{
+	uint64_t *m = map(open_dev(), 2, 0, MAP_SHARED);
+	pid_t pid;
+
+	*word(m, 0) = 0xaaaa;
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (!pid) {
+		expect_eq("child sees parent's write", *word(m, 0), 0xaaaa);
+		*word(m, 1) = 0xbbbb;	/* first touch in the child */
+		_exit(0);
+	}
+	wait_child(pid);
+	expect_eq("parent sees child's write", *word(m, 1), 0xbbbb);
+	return 0;
+}
+
+/* A child's writes to a MAP_PRIVATE mapping stay in the child. */
+static int fork_private(const char *arg)
+{
+	int fd = open_dev();
+	uint64_t *p = map(fd, 1, 0, MAP_PRIVATE);
+	uint64_t *s = map(fd, 1, 0, MAP_SHARED);
+	pid_t pid;
+
+	*s = 0xcccc;
+	expect_eq("private reads region", *p, 0xcccc);
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (!pid) {
+		*p = 0xdddd;
+		expect_eq("child sees own private write", *p, 0xdddd);
+		_exit(0);
+	}
+	wait_child(pid);
+	expect_eq("parent's private mapping", *p, 0xcccc);
+	expect_eq("region", *s, 0xcccc);
+	return 0;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, sig);
+}
+
+/* A fault at or past the end of the region gets SIGBUS; inside it does not. */
+static int sigbus_past_end(const char *arg)
+{
+	int fd = open_dev();
+	struct vmalock_version ver;
+	size_t pages;
+	volatile uint64_t *m;
+
+	if (ioctl(fd, VMALOCK_IOC_VERSION, &ver))
+		fail("VERSION: %s", strerror(errno));
+	pages = ver.region_bytes / page_size;
+	/* Map the last page of the region and the one after it. */
+	m = map(fd, 2, pages - 1, MAP_SHARED);
+	signal(SIGBUS, on_sigbus);
+	m[0] = 1;
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		(void)m[page_size / sizeof(uint64_t)];	/* volatile read */
+		fail("no SIGBUS reading page %zu of a %zu-page region", pages,
+		     pages);
+	}
+	return 0;
+}
+
+/* The ABI's error contract for malformed requests. */
+static int ioctl_errors(const char *unused)
+{
+	int fd = open_dev();
+	struct vmalock_stats_arg arg = { 0 };
+	uint64_t vals[2];
+
+	errno = 0;
+	expect_eq("unknown command", ioctl(fd, _IO(VMALOCK_IOC_MAGIC, 0x7f)), -1);
+	expect_eq("unknown command errno", errno, ENOTTY);
+	expect_eq("foreign magic", ioctl(fd, _IOR('x', 0, uint64_t), vals), -1);
+	expect_eq("foreign magic errno", errno, ENOTTY);
+
+	expect_eq("VERSION to NULL", ioctl(fd, VMALOCK_IOC_VERSION, NULL), -1);
+	expect_eq("VERSION to NULL errno", errno, EFAULT);
+
+	arg.flags = 1ULL << 63;
+	expect_eq("unknown stats flag", ioctl(fd, VMALOCK_IOC_STATS, &arg), -1);
+	expect_eq("unknown stats flag errno", errno, EINVAL);
+	arg.flags = 0;
+	arg.pad = 1;
+	expect_eq("stats pad", ioctl(fd, VMALOCK_IOC_STATS, &arg), -1);
+	expect_eq("stats pad errno", errno, EINVAL);
+	arg.pad = 0;
+	arg.addr = 8;	/* unmapped */
+	arg.count = 2;
+	expect_eq("stats to bad address", ioctl(fd, VMALOCK_IOC_STATS, &arg), -1);
+	expect_eq("stats to bad address errno", errno, EFAULT);
+
+	/* Size query: addr 0 returns the module's count and copies nothing. */
+	arg.addr = 0;
+	arg.count = 0;
+	expect_eq("size query", ioctl(fd, VMALOCK_IOC_STATS, &arg), 0);
+	if (arg.count < VMALOCK_STAT_NR)
+		fail("module has %u counters, header %d", arg.count,
+		     VMALOCK_STAT_NR);
+	/* A short buffer gets a prefix and nothing past it. */
+	vals[1] = 0xfeedULL;
+	arg.addr = (uintptr_t)vals;
+	arg.count = 1;
+	expect_eq("short read", ioctl(fd, VMALOCK_IOC_STATS, &arg), 0);
+	expect_eq("word past the buffer", vals[1], 0xfeed);
+	return 0;
+}
+
+/*
+ * hold PAGES: write PAGES pages of a shared mapping, say "ready", and keep
+ * them mapped until standard input closes.  For lifetime tests.
+ */
+static int hold(const char *arg)
+{
+	size_t i, pages = arg ? strtoul(arg, NULL, 0) : 0;
+	uint64_t *m;
+	char c;
+
+	if (!pages)
+		fail("hold needs a page count");
+	m = map(open_dev(), pages, 0, MAP_SHARED);
+	for (i = 0; i < pages; i++)
+		*word(m, i) = i + 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(const char *arg);	/* argv[2] or NULL */
+} scenarios[] = {
+	{ "zero-fill", zero_fill },
+	{ "shared-visible", shared_visible },
+	{ "independent-opens", independent_opens },
+	{ "remap-survives", remap_survives },
+	{ "private-cow", private_cow },
+	{ "fork-shared", fork_shared },
+	{ "fork-private", fork_private },
+	{ "sigbus-past-end", sigbus_past_end },
+	{ "ioctl-errors", ioctl_errors },
+	{ "hold", hold },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	if (argc == 2 || argc == 3)
+		for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+			if (!strcmp(argv[1], scenarios[i].name))
+				return scenarios[i].run(argv[2]);
+
+	fprintf(stderr, "usage: maptest SCENARIO [ARG]\nscenarios:");
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		fprintf(stderr, " %s", scenarios[i].name);
+	fputc('\n', stderr);
+	return 2;
+}

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-suites.sh [--all] KVER...
+#
+# Run the bats suites in a guest booted on each kernel, against the module
+# built for it.  With --all, also the guest runner's own self-test and the
+# dkms install test.  Every guest run keeps its output and full kernel log
+# under tests/out/; a finding in the kernel log fails the run.  Ends with
+# one "N passed, N failed" line and exits non-zero on any failure.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+all=0
+[ "${1:-}" = "--all" ] && { all=1; shift; }
+kvers=("$@")
+[ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <("$top/scripts/kernels.sh" --bootable)
+[ ${#kvers[@]} -gt 0 ] || { echo "run-suites: no bootable supported kernel: run 'make deps'" >&2; exit 1; }
+
+passed=0 failed=0
+summary=()
+
+# step NAME COMMAND...: run one step, time it, count its tests.
+step() {
+	local name=$1 start rc n_ok n_fail log
+	shift
+	log=$top/tests/out/${name//[^A-Za-z0-9.+_-]/_}.log
+	mkdir -p "$top/tests/out"
+	echo "=== $name"
+	start=$(date +%s)
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	n_ok=$(grep -c '^ok ' "$log")
+	n_fail=$(grep -c '^not ok ' "$log")
+	# A step that failed outside its tests (boot, kernel log) counts once.
+	if [ "$rc" -ne 0 ] && [ "$n_fail" -eq 0 ]; then
+		n_fail=1
+	fi
+	[ "$rc" -eq 0 ] && [ "$n_ok" -eq 0 ] && n_ok=1
+	passed=$((passed + n_ok))
+	failed=$((failed + n_fail))
+	summary+=("$(printf '%-45s %4ss  %s' "$name" $(($(date +%s) - start)) \
+		"$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")")")
+}
+
+for kver in "${kvers[@]}"; do
+	if [ ! -e "$top/build/$kver/vmalock.ko" ]; then
+		echo "run-suites: $top/build/$kver/vmalock.ko missing: run 'make'" >&2
+		failed=$((failed + 1))
+		continue
+	fi
+	[ $all -eq 1 ] && step "runner-selftest $kver" "$top/tests/guest/selftest" "$kver"
+	step "suites $kver" "$top/tests/guest/run-in-guest" --kernel "$kver" \
+		--out "$top/tests/out/suites-$kver" -- bats --tap "$top/tests/bats"
+done
+[ $all -eq 1 ] && step "dkms ${kvers[*]}" "$top/tests/dkms-test.sh" "${kvers[@]}"
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
