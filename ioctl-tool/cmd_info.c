@@ -24,6 +24,10 @@ const struct vmalockctl_cmd cmd_info = {
 	"  module               version of the loaded module, or 'not loaded'\n"
 	"  module_abi_version   ABI the module speaks, '-' when not loaded\n"
 	"  region_bytes         size of a new region, '-' when not loaded\n"
+	"  default_mode         lock mode of a new region (mmap, vma or spec),\n"
+	"                       from the module parameter; '-' when not loaded\n"
+	"  default_order        preferred folio order of a new region, from the\n"
+	"                       module parameter; '-' when not loaded\n"
 	"  per_vma_lock         yes/no/unknown: are faults served under the\n"
 	"                       per-VMA lock\n"
 	"  per_vma_lock_source  where per_vma_lock came from: module (its\n"
@@ -52,6 +56,9 @@ struct info {
 	struct vmalock_version ver;
 	const char *per_vma_lock;
 	const char *per_vma_lock_source;
+	/* The defaults for new regions, from sysfs; "" when unknown. */
+	char default_mode[VERSION_STR_MAX];
+	char default_order[VERSION_STR_MAX];
 };
 
 /*
@@ -165,6 +172,39 @@ static int info_query_module(struct info *in)
 	return 0;
 }
 
+/*
+ * The module parameters for new regions.  Read from sysfs whenever they are
+ * there, even if the device did not answer; a module without them (older
+ * than ABI 2) or not loaded leaves them unknown.
+ */
+static void info_defaults(struct info *in)
+{
+	if (vmalock_param_read("default_mode", in->default_mode,
+			       sizeof(in->default_mode)) != 0)
+		in->default_mode[0] = '\0';
+	if (vmalock_param_read("default_order", in->default_order,
+			       sizeof(in->default_order)) != 0)
+		in->default_order[0] = '\0';
+}
+
+static const char *dash_if_empty(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+/* A number in JSON, a string if sysfs said something else, or null. */
+static void json_param(struct json_obj *j, const char *key, const char *val)
+{
+	uint64_t v;
+
+	if (!val[0])
+		json_null(j, key);
+	else if (parse_u64(val, 0, UINT64_MAX, &v) == 0)
+		json_u64(j, key, v);
+	else
+		json_str(j, key, val);
+}
+
 static void info_print_text(const struct info *in)
 {
 	printf("tool_version: %s\n", VMALOCKCTL_VERSION);
@@ -179,6 +219,8 @@ static void info_print_text(const struct info *in)
 		printf("module_abi_version: -\n");
 		printf("region_bytes: -\n");
 	}
+	printf("default_mode: %s\n", dash_if_empty(in->default_mode));
+	printf("default_order: %s\n", dash_if_empty(in->default_order));
 	printf("per_vma_lock: %s\n", in->per_vma_lock);
 	printf("per_vma_lock_source: %s\n", in->per_vma_lock_source);
 }
@@ -199,6 +241,11 @@ static void info_print_json(const struct info *in)
 		json_null(&j, "module_abi_version");
 		json_null(&j, "region_bytes");
 	}
+	if (in->default_mode[0])
+		json_str(&j, "default_mode", in->default_mode);
+	else
+		json_null(&j, "default_mode");
+	json_param(&j, "default_order", in->default_order);
 	json_str(&j, "per_vma_lock", in->per_vma_lock);
 	json_str(&j, "per_vma_lock_source", in->per_vma_lock_source);
 	json_close(&j);
@@ -239,6 +286,7 @@ static int info_run(int argc, char **argv)
 	}
 	ret = info_query_module(&in);
 	info_per_vma_lock(&in);
+	info_defaults(&in);
 	if (json)
 		info_print_json(&in);
 	else

@@ -36,15 +36,28 @@ static int touch_run(int argc, char **argv);
 const struct vmalockctl_cmd cmd_touch = {
 	.name = "touch",
 	.summary = "map a region and fault its pages in",
-	.synopsis = "[--pages N] [--offset PAGE] [--write] [--private] [--threads T] [--verify] [--json]",
+	.synopsis = "[--fd N] [--mode MODE] [--order ORDER] [--pages N] [--offset PAGE] [--write] [--private] [--threads T] [--verify | --expect PATTERN] [--json]",
 	.help =
-	"Open /dev/vmalock (a new, empty region), mmap N pages of it starting at\n"
-	"page PAGE with PROT_READ|PROT_WRITE, and touch every page once: read a\n"
-	"byte, or with --write store a 16-byte stamp (region page index, run\n"
-	"cookie) at the start of the page.  T threads share the pages in\n"
-	"contiguous chunks.  The module's counters are read before and after.\n"
+	"Open /dev/vmalock (a new, empty region), or with --fd use the region of\n"
+	"an open file the caller hands over, optionally set its lock mode and\n"
+	"folio order, mmap N pages of it starting at page PAGE with\n"
+	"PROT_READ|PROT_WRITE, and touch every page once: read a byte, or with\n"
+	"--write store a 16-byte stamp (region page index, run cookie) at the\n"
+	"start of the page.  T threads share the pages in contiguous chunks.\n"
+	"The module's counters are read before and after.\n"
 	"\n"
 	"Options:\n"
+	"      --fd N           touch the region of file descriptor N, an open\n"
+	"                       /dev/vmalock inherited from the caller (e.g.\n"
+	"                       exec 5<>/dev/vmalock), instead of a new one; it\n"
+	"                       is left open.  Opened read-only, it is mapped\n"
+	"                       PROT_READ and cannot take --write unless\n"
+	"                       --private\n"
+	"      --mode MODE      first set the region's lock mode: mmap, vma or\n"
+	"                       spec (see 'vmalockctl mode --help'); with --fd\n"
+	"                       the region keeps it afterwards\n"
+	"      --order ORDER    first set the region's preferred folio order\n"
+	"                       (see 'vmalockctl order --help')\n"
 	"  -n, --pages N        pages to map and touch (default 16)\n"
 	"  -o, --offset PAGE    first page of the region to map (default 0)\n"
 	"  -w, --write          write a stamp instead of reading\n"
@@ -54,30 +67,47 @@ const struct vmalockctl_cmd cmd_touch = {
 	"      --verify         after all threads finish, re-read every page: a\n"
 	"                       written page must hold its stamp, a read-only run\n"
 	"                       must find every page all zero\n"
+	"      --expect PATTERN a read-only run that, after all threads finish,\n"
+	"                       checks every 64-bit word of every touched page\n"
+	"                       equals PATTERN (decimal or 0x hex), e.g. after\n"
+	"                       'vmalockctl fill'; replaces --verify's zero check,\n"
+	"                       and cannot be combined with --write\n"
 	"  -j, --json           print the report as one JSON object\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"Report (text: 'key: value' per line; JSON: the same keys):\n"
 	"  pages, offset, threads  what was touched (threads actually used)\n"
 	"  write, private          yes/no (JSON: true/false)\n"
+	"  mode, order             the region's lock mode and preferred folio\n"
+	"                          order when touched\n"
 	"  elapsed_ns              from the first thread starting to touch to\n"
 	"                          the last one finishing\n"
 	"  ns_per_page             elapsed_ns / pages\n"
-	"  <counter>               change of each module counter, e.g. faults,\n"
-	"                          faults_vma_locked, faults_mmap_locked,\n"
-	"                          pages_allocated (module-wide: other users of\n"
+	"  <counter>               change of each scalar module counter, as\n"
+	"                          'vmalockctl stats' names them: faults,\n"
+	"                          faults_vma_locked, ..., spec_success, ...,\n"
+	"                          writer_wait_ns (module-wide: other users of\n"
 	"                          vmalock show up too)\n"
+	"  folio_alloc,            change of the array counters, only the\n"
+	"  fault_ns_log2           elements that changed: text 'INDEX:DELTA ...'\n"
+	"                          or '-'; JSON an object {\"INDEX\": DELTA}\n"
 	"  minor_faults            change of this process's ru_minflt\n"
 	"  verify                  ok, failed or skipped\n"
+	"  expect                  PATTERN in hex (JSON: a string), or '-' (JSON:\n"
+	"                          null) without --expect\n"
 	"  mismatches              pages that failed verification\n"
+	"\n"
+	"A mismatch is reported for each of the first 10 bad pages: the stamp\n"
+	"found, or the first word that differs, then how many pages were wrong.\n"
 	"\n"
 	"A page beyond the end of the region raises SIGBUS; it is reported as\n"
 	"'SIGBUS at page N (past the end of the region?)', N being the page\n"
 	"index in the region.\n"
 	"\n"
-	"Exit status: 0 on success; 1 on a runtime error, a SIGBUS or a failed\n"
-	"verification (the report is still printed for the latter); 2 on a\n"
-	"usage error.\n",
+	"Exit status: 0 on success; 1 on a runtime error (including an --fd\n"
+	"that is not an open /dev/vmalock, or a mode or order the module\n"
+	"refused), a SIGBUS or a failed verification (the report is still\n"
+	"printed for the latter); 2 on a usage error.\n",
 	.run = touch_run,
 };
 
@@ -85,6 +115,11 @@ struct touch_opts {
 	uint64_t pages;
 	uint64_t offset;
 	uint64_t threads;
+	int fd;			/* --fd, or -1 */
+	bool have_mode, have_order, have_expect;
+	uint32_t mode;
+	uint32_t order;
+	uint64_t expect;
 	bool write;
 	bool private_map;
 	bool verify;
@@ -126,6 +161,7 @@ struct touch_job {
 };
 
 struct touch_result {
+	struct vmalock_region_info region;	/* before touching */
 	uint64_t threads;
 	uint64_t elapsed_ns;
 	long minor_faults;
@@ -394,16 +430,16 @@ static int touch_run_threads(int fd, struct touch_job *jobs, uint64_t threads,
 
 /* Returns true if the page is as expected; reports it otherwise. */
 static bool verify_page(const unsigned char *page, size_t page_size,
-			uint64_t index, uint64_t cookie, bool written,
-			bool report)
+			uint64_t index, uint64_t cookie,
+			const struct touch_opts *o, bool report)
 {
-	const volatile uint64_t *stamp = (const volatile uint64_t *)page;
-	uint64_t got_page, got_cookie;
+	const volatile uint64_t *word = (const volatile uint64_t *)page;
+	uint64_t got_page, got_cookie, got;
 	size_t off;
 
-	if (written) {
-		got_page = stamp[0];
-		got_cookie = stamp[1];
+	if (o->write) {
+		got_page = word[0];
+		got_cookie = word[1];
 		if (got_page == index && got_cookie == cookie)
 			return true;
 		if (report)
@@ -412,6 +448,19 @@ static bool verify_page(const unsigned char *page, size_t page_size,
 				PRIx64 ")", index, got_page, got_cookie, index,
 				cookie);
 		return false;
+	}
+	if (o->have_expect) {
+		for (off = 0; off < page_size / sizeof(*word); off++) {
+			got = word[off];
+			if (got == o->expect)
+				continue;
+			if (report)
+				err_msg("verify: page %" PRIu64 ": word %zu (byte %zu) is 0x%" PRIx64 ", expected 0x%" PRIx64,
+					index, off, off * sizeof(*word), got,
+					o->expect);
+			return false;
+		}
+		return true;
 	}
 	for (off = 0; off < page_size; off++) {
 		if (page[off] != 0) {
@@ -441,46 +490,94 @@ static void touch_verify(unsigned char *map, size_t page_size,
 	touch_recover = &recover;
 	for (i = 0; i < o->pages; i++)
 		if (!verify_page(map + i * page_size, page_size, o->offset + i,
-				 cookie, o->write, bad < VERIFY_MAX_REPORTED))
+				 cookie, o, bad < VERIFY_MAX_REPORTED))
 			bad++;
 	touch_recover = NULL;
 	res->verified = true;
 	res->mismatches = bad;
 }
 
+/* Counters read both before and after. */
+static unsigned int touch_counter_count(const struct touch_result *res)
+{
+	return res->before.count < res->after.count ?
+	       res->before.count : res->after.count;
+}
+
+static int64_t touch_delta(const struct touch_result *res, unsigned int idx)
+{
+	return (int64_t)(res->after.values[idx] - res->before.values[idx]);
+}
+
+static const char *touch_mode_name(const struct touch_result *res, char *buf,
+				   size_t len)
+{
+	const char *name = vmalock_mode_name(res->region.mode);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "unknown(%u)", res->region.mode);
+	return buf;
+}
+
+static const char *touch_verify_result(const struct touch_result *res)
+{
+	return !res->verified ? "skipped" : res->mismatches ? "failed" : "ok";
+}
+
 static void touch_print_text(const struct touch_opts *o,
 			     const struct touch_result *res)
 {
-	unsigned int n = res->before.count < res->after.count ?
-			 res->before.count : res->after.count;
+	unsigned int n = touch_counter_count(res), i = 0, e;
+	struct vmalock_counter_item it;
 	char buf[COUNTER_NAME_MAX];
-	unsigned int i;
+	int64_t d;
+	bool any;
 
 	printf("pages: %" PRIu64 "\n", o->pages);
 	printf("offset: %" PRIu64 "\n", o->offset);
 	printf("threads: %" PRIu64 "\n", res->threads);
 	printf("write: %s\n", o->write ? "yes" : "no");
 	printf("private: %s\n", o->private_map ? "yes" : "no");
+	printf("mode: %s\n", touch_mode_name(res, buf, sizeof(buf)));
+	printf("order: %u\n", res->region.order);
 	printf("elapsed_ns: %" PRIu64 "\n", res->elapsed_ns);
 	printf("ns_per_page: %" PRIu64 "\n", res->elapsed_ns / o->pages);
-	for (i = 0; i < n; i++)
-		printf("%s: %" PRId64 "\n",
-		       vmalock_counter_name(i, buf, sizeof(buf)),
-		       (int64_t)(res->after.values[i] - res->before.values[i]));
+	while (i < n) {
+		i = vmalock_counter_next(i, n, &it, buf, sizeof(buf));
+		if (!it.array) {
+			printf("%s: %" PRId64 "\n", it.name,
+			       touch_delta(res, it.first));
+			continue;
+		}
+		printf("%s:", it.name);
+		any = false;
+		for (e = 0; e < it.len; e++) {
+			d = touch_delta(res, it.first + e);
+			if (!d)
+				continue;
+			printf(" %u:%" PRId64, e, d);
+			any = true;
+		}
+		printf("%s\n", any ? "" : " -");
+	}
 	printf("minor_faults: %ld\n", res->minor_faults);
-	printf("verify: %s\n", !res->verified ? "skipped" :
-	       res->mismatches ? "failed" : "ok");
+	printf("verify: %s\n", touch_verify_result(res));
+	if (o->have_expect)
+		printf("expect: 0x%" PRIx64 "\n", o->expect);
+	else
+		printf("expect: -\n");
 	printf("mismatches: %" PRIu64 "\n", res->mismatches);
 }
 
 static void touch_print_json(const struct touch_opts *o,
 			     const struct touch_result *res)
 {
-	unsigned int n = res->before.count < res->after.count ?
-			 res->before.count : res->after.count;
-	char buf[COUNTER_NAME_MAX];
-	struct json_obj j;
-	unsigned int i;
+	unsigned int n = touch_counter_count(res), i = 0, e;
+	char buf[COUNTER_NAME_MAX], key[24];
+	struct vmalock_counter_item it;
+	struct json_obj j, a;
+	int64_t d;
 
 	json_open(&j, stdout);
 	json_u64(&j, "pages", o->pages);
@@ -488,22 +585,41 @@ static void touch_print_json(const struct touch_opts *o,
 	json_u64(&j, "threads", res->threads);
 	json_bool(&j, "write", o->write);
 	json_bool(&j, "private", o->private_map);
+	json_str(&j, "mode", touch_mode_name(res, buf, sizeof(buf)));
+	json_u64(&j, "order", res->region.order);
 	json_u64(&j, "elapsed_ns", res->elapsed_ns);
 	json_u64(&j, "ns_per_page", res->elapsed_ns / o->pages);
-	for (i = 0; i < n; i++)
-		json_s64(&j, vmalock_counter_name(i, buf, sizeof(buf)),
-			 (int64_t)(res->after.values[i] -
-				   res->before.values[i]));
+	while (i < n) {
+		i = vmalock_counter_next(i, n, &it, buf, sizeof(buf));
+		if (!it.array) {
+			json_s64(&j, it.name, touch_delta(res, it.first));
+			continue;
+		}
+		json_obj_begin(&j, it.name, &a);
+		for (e = 0; e < it.len; e++) {
+			d = touch_delta(res, it.first + e);
+			if (!d)
+				continue;
+			snprintf(key, sizeof(key), "%u", e);
+			json_s64(&a, key, d);
+		}
+		json_obj_end(&a);
+	}
 	json_s64(&j, "minor_faults", res->minor_faults);
-	json_str(&j, "verify", !res->verified ? "skipped" :
-		 res->mismatches ? "failed" : "ok");
+	json_str(&j, "verify", touch_verify_result(res));
+	if (o->have_expect) {
+		snprintf(key, sizeof(key), "0x%" PRIx64, o->expect);
+		json_str(&j, "expect", key);
+	} else {
+		json_null(&j, "expect");
+	}
 	json_u64(&j, "mismatches", res->mismatches);
 	json_close(&j);
 }
 
 /* Everything between open and close; returns the exit code. */
-static int touch_mapped(int fd, const struct touch_opts *o, size_t page_size,
-			struct touch_result *res)
+static int touch_mapped(int fd, int prot, const struct touch_opts *o,
+			size_t page_size, struct touch_result *res)
 {
 	size_t len = o->pages * page_size;
 	struct sigaction old_sigbus;
@@ -512,7 +628,7 @@ static int touch_mapped(int fd, const struct touch_opts *o, size_t page_size,
 	uint64_t cookie = touch_cookie();
 	int ret = 1;
 
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	map = mmap(NULL, len, prot,
 		   o->private_map ? MAP_PRIVATE : MAP_SHARED, fd,
 		   (off_t)(o->offset * page_size));
 	if (map == MAP_FAILED) {
@@ -531,7 +647,7 @@ static int touch_mapped(int fd, const struct touch_opts *o, size_t page_size,
 	touch_plan(jobs, o, map, page_size, res->threads, cookie);
 	if (touch_run_threads(fd, jobs, res->threads, res) < 0)
 		goto restore;
-	if (!res->sigbus && o->verify)
+	if (!res->sigbus && (o->verify || o->have_expect))
 		touch_verify(map, page_size, o, cookie, res);
 	if (res->sigbus) {
 		err_msg("SIGBUS at page %" PRIu64 " (past the end of the region?)",
@@ -551,6 +667,15 @@ unmap:
 	return ret;
 }
 
+/* Long-only options: values outside the char range. */
+enum {
+	OPT_VERIFY = 0x100,
+	OPT_FD,
+	OPT_MODE,
+	OPT_ORDER,
+	OPT_EXPECT,
+};
+
 static int touch_parse(int argc, char **argv, struct touch_opts *o)
 {
 	static const struct option longopts[] = {
@@ -560,7 +685,11 @@ static int touch_parse(int argc, char **argv, struct touch_opts *o)
 		{ "private", no_argument,       NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
 		/* No short form: -V is --version elsewhere. */
-		{ "verify",  no_argument,       NULL, 'V' },
+		{ "verify",  no_argument,       NULL, OPT_VERIFY },
+		{ "fd",      required_argument, NULL, OPT_FD },
+		{ "mode",    required_argument, NULL, OPT_MODE },
+		{ "order",   required_argument, NULL, OPT_ORDER },
+		{ "expect",  required_argument, NULL, OPT_EXPECT },
 		{ "json",    no_argument,       NULL, 'j' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -591,8 +720,26 @@ static int touch_parse(int argc, char **argv, struct touch_opts *o)
 					       1, TOUCH_MAX_THREADS,
 					       &o->threads);
 			break;
-		case 'V':
+		case OPT_VERIFY:
 			o->verify = true;
+			break;
+		case OPT_FD:
+			ret = parse_fd_option(&cmd_touch, optarg, &o->fd);
+			break;
+		case OPT_MODE:
+			ret = parse_mode_arg(&cmd_touch, "--mode", optarg,
+					     &o->mode);
+			o->have_mode = true;
+			break;
+		case OPT_ORDER:
+			ret = parse_order_arg(&cmd_touch, "--order", optarg,
+					      &o->order);
+			o->have_order = true;
+			break;
+		case OPT_EXPECT:
+			ret = parse_pattern_option(&cmd_touch, "--expect",
+						   optarg, &o->expect);
+			o->have_expect = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -607,6 +754,8 @@ static int touch_parse(int argc, char **argv, struct touch_opts *o)
 	if (!ret && optind < argc)
 		ret = usage_error(&cmd_touch, "unexpected argument '%s'",
 				  argv[optind]);
+	if (!ret && o->have_expect && o->write)
+		ret = usage_error(&cmd_touch, "--expect checks what a read-only run finds: it cannot be combined with --write");
 	return ret;
 }
 
@@ -624,17 +773,72 @@ static int touch_check_range(const struct touch_opts *o, size_t page_size)
 	return 0;
 }
 
+/*
+ * The protection to map the region with: read-write, except for a shared
+ * mapping of a read-only --fd, for which mmap would say EACCES.  Returns the
+ * protection, or -1 after a message.
+ */
+static int touch_prot(int fd, const struct touch_opts *o)
+{
+	int flags;
+
+	if (o->fd < 0)
+		return PROT_READ | PROT_WRITE;	/* we opened it O_RDWR */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0) {
+		err_msg("fd %d: cannot read its flags: %s", fd,
+			strerror(errno));
+		return -1;
+	}
+	switch (flags & O_ACCMODE) {
+	case O_RDWR:
+		return PROT_READ | PROT_WRITE;
+	case O_RDONLY:
+		if (o->private_map)
+			return PROT_READ | PROT_WRITE;
+		if (o->write) {
+			err_msg("fd %d is open read-only: --write on a shared mapping needs it open read-write (exec %d<>%s)",
+				fd, fd, VMALOCK_DEV_PATH);
+			return -1;
+		}
+		return PROT_READ;
+	default:
+		err_msg("fd %d is open write-only: mapping it needs read access (exec %d<>%s)",
+			fd, fd, VMALOCK_DEV_PATH);
+		return -1;
+	}
+}
+
+/* --mode and --order, then what the report shows of the region. */
+static int touch_setup_region(int fd, const struct touch_opts *o,
+			      struct touch_result *res)
+{
+	if (o->have_mode &&
+	    region_set_value(fd, VMALOCK_IOC_SET_MODE, "VMALOCK_IOC_SET_MODE",
+			     o->mode, "the module does not know this mode"))
+		return 1;
+	if (o->have_order &&
+	    region_set_value(fd, VMALOCK_IOC_SET_ORDER,
+			     "VMALOCK_IOC_SET_ORDER", o->order,
+			     "the module does not support this order"))
+		return 1;
+	return region_ioctl(fd, VMALOCK_IOC_REGION_INFO,
+			    "VMALOCK_IOC_REGION_INFO", &res->region,
+			    "a reserved field or flag was set");
+}
+
 static int touch_run(int argc, char **argv)
 {
 	struct touch_opts o = {
 		.pages = TOUCH_DEFAULT_PAGES,
 		.threads = 1,
+		.fd = -1,
 	};
 	struct touch_result res = { 0 };
 	struct vmalock_version ver;
 	long sc_page_size;
 	size_t page_size;
-	int fd, ret;
+	int fd, prot, ret;
 
 	ret = touch_parse(argc, argv, &o);
 	if (ret)
@@ -649,11 +853,24 @@ static int touch_run(int argc, char **argv)
 	if (ret)
 		return ret;
 
-	fd = vmalock_open(O_RDWR, &ver);
-	if (fd < 0)
-		return 1;
-	ret = touch_mapped(fd, &o, page_size, &res);
-	if (close(fd) < 0) {
+	if (o.fd >= 0) {
+		/* The caller's region: use it, leave it open. */
+		if (region_use_fd(o.fd, &ver))
+			return 1;
+		fd = o.fd;
+	} else {
+		fd = vmalock_open(O_RDWR, &ver);
+		if (fd < 0)
+			return 1;
+	}
+	prot = touch_prot(fd, &o);
+	if (prot < 0)
+		ret = 1;
+	else
+		ret = touch_setup_region(fd, &o, &res);
+	if (!ret)
+		ret = touch_mapped(fd, prot, &o, page_size, &res);
+	if (o.fd < 0 && close(fd) < 0) {
 		err_msg("closing %s failed: %s", VMALOCK_DEV_PATH,
 			strerror(errno));
 		ret = 1;

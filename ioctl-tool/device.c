@@ -21,12 +21,63 @@ static_assert(sizeof(struct vmalock_version) == 24,
 	      "struct vmalock_version is part of the ABI");
 static_assert(sizeof(struct vmalock_stats_arg) == 24,
 	      "struct vmalock_stats_arg is part of the ABI");
+static_assert(sizeof(struct vmalock_range) == 24,
+	      "struct vmalock_range is part of the ABI");
+static_assert(sizeof(struct vmalock_value) == 8,
+	      "struct vmalock_value is part of the ABI");
+static_assert(sizeof(struct vmalock_delay) == 16,
+	      "struct vmalock_delay is part of the ABI");
+static_assert(sizeof(struct vmalock_region_info) == 32,
+	      "struct vmalock_region_info is part of the ABI");
 
 /* The names come from the shared header so the tool cannot drift from them. */
 static const char *const counter_names[] = VMALOCK_COUNTER_NAMES;
 
-static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_NR,
-	      "one name per counter in VMALOCK_COUNTER_NAMES");
+/*
+ * The array counters: VMALOCK_COUNTER_NAMES names each at its first element
+ * and leaves the others NULL.  Every other index below VMALOCK_STAT_NR is a
+ * scalar and must have a name.
+ */
+struct counter_array {
+	unsigned int first;
+	unsigned int len;
+};
+
+static const struct counter_array counter_arrays[] = {
+	{ VMALOCK_STAT_FOLIO_ALLOC, VMALOCK_FOLIO_ORDERS },
+	{ VMALOCK_STAT_FAULT_NS_LOG2, VMALOCK_FAULT_NS_BUCKETS },
+};
+
+/*
+ * What C can check at compile time (it cannot look inside a const array):
+ * the scalars come first and end where the first array starts, the arrays
+ * follow one another up to VMALOCK_STAT_NR, and the names stop at the last
+ * array's first element, so that no name was given to an element past it.
+ * A hole among the scalars (a NULL that static_assert cannot see) prints as
+ * counter_<index>, never under another counter's name, and shows up in the
+ * key list the stats tests compare against.
+ */
+static_assert(VMALOCK_STAT_FOLIO_ALLOC + VMALOCK_FOLIO_ORDERS ==
+	      VMALOCK_STAT_FAULT_NS_LOG2,
+	      "folio_alloc is followed directly by fault_ns_log2");
+static_assert(VMALOCK_STAT_FAULT_NS_LOG2 + VMALOCK_FAULT_NS_BUCKETS ==
+	      VMALOCK_STAT_NR,
+	      "fault_ns_log2 is the last counter: update counter_arrays[]");
+static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_FAULT_NS_LOG2 + 1,
+	      "VMALOCK_COUNTER_NAMES: one name per scalar counter and one per array, at its first element");
+static_assert(VMALOCK_FOLIO_ORDERS > 0 && VMALOCK_FAULT_NS_BUCKETS > 0,
+	      "arrays are not empty");
+
+/* The array starting at @idx, or NULL if @idx is not the start of one. */
+static const struct counter_array *counter_array_at(unsigned int idx)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(counter_arrays); i++)
+		if (counter_arrays[i].first == idx)
+			return &counter_arrays[i];
+	return NULL;
+}
 
 /*
  * A module newer than the tool may have counters the tool has no name for:
@@ -35,22 +86,45 @@ static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_NR,
 const char *vmalock_counter_name(unsigned int idx, char *buf, size_t len)
 {
 	/* A hole in the designated initialisers would leave a NULL. */
-	if (idx < VMALOCK_STAT_NR && counter_names[idx])
+	if (idx < ARRAY_SIZE(counter_names) && counter_names[idx])
 		return counter_names[idx];
 	snprintf(buf, len, "counter_%u", idx);
 	return buf;
 }
 
-/* Width of the longest name among the first @count counters. */
+/*
+ * Describe the counter starting at @idx of a module array of @count
+ * elements (@idx < @count) and return the index after it.  @buf holds the
+ * name of a counter this tool does not know.
+ */
+unsigned int vmalock_counter_next(unsigned int idx, unsigned int count,
+				  struct vmalock_counter_item *it,
+				  char *buf, size_t buflen)
+{
+	const struct counter_array *a = counter_array_at(idx);
+
+	it->name = vmalock_counter_name(idx, buf, buflen);
+	it->first = idx;
+	it->array = a != NULL;
+	it->len = 1;
+	if (a)
+		it->len = count - idx < a->len ? count - idx : a->len;
+	return idx + it->len;
+}
+
+/* Width of the longest name among the counters of an array of @count. */
 size_t vmalock_counter_name_width(unsigned int count)
 {
+	struct vmalock_counter_item it;
 	char buf[COUNTER_NAME_MAX];
 	size_t width = 0;
-	unsigned int i;
+	unsigned int i = 0;
 
-	for (i = 0; i < count; i++) {
-		size_t n = strlen(vmalock_counter_name(i, buf, sizeof(buf)));
+	while (i < count) {
+		size_t n;
 
+		i = vmalock_counter_next(i, count, &it, buf, sizeof(buf));
+		n = strlen(it.name);
 		if (n > width)
 			width = n;
 	}

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Minimal JSON output: one flat object per command, newline-terminated, so
- * that a test can pipe it to jq.  Values are integers, booleans, null or
- * strings; strings are escaped because some (uname release, sysfs version)
- * are not ours.
+ * Minimal JSON output: one object per command, newline-terminated, so that a
+ * test can pipe it to jq.  Values are integers, booleans, null, strings or
+ * nested objects (the array counters); strings are escaped because some
+ * (uname release, sysfs version) are not ours.
  */
 #include <inttypes.h>
 
@@ -74,4 +74,18 @@ void json_null(struct json_obj *j, const char *key)
 {
 	json_key(j, key);
 	fputs("null", j->f);
+}
+
+void json_obj_begin(struct json_obj *j, const char *key,
+		    struct json_obj *child)
+{
+	json_key(j, key);
+	child->f = j->f;
+	child->first = true;
+	fputc('{', j->f);
+}
+
+void json_obj_end(struct json_obj *child)
+{
+	fputc('}', child->f);
 }

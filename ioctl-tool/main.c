@@ -16,6 +16,13 @@ static const struct vmalockctl_cmd *const commands[] = {
 	&cmd_info,
 	&cmd_stats,
 	&cmd_touch,
+	&cmd_region,
+	&cmd_mode,
+	&cmd_order,
+	&cmd_size,
+	&cmd_fill,
+	&cmd_invalidate,
+	&cmd_delay,
 };
 
 static void print_main_help(FILE *f)
@@ -31,15 +38,23 @@ static void print_main_help(FILE *f)
 		"\n"
 		"Commands:\n", VMALOCK_DEV_PATH);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i]->name,
+		fprintf(f, "  %-10s  %s\n", commands[i]->name,
 			commands[i]->summary);
 	fprintf(f,
+		"\n"
+		"A region lives as long as its open file.  The commands marked --fd N act\n"
+		"on the region of a descriptor of %s the caller opened, e.g.:\n"
+		"  exec 5<>%s\n"
+		"  vmalockctl fill --fd 5 0 4096 0x42\n"
+		"  vmalockctl touch --fd 5 --pages 1 --expect 0x42\n"
+		"  exec 5<&-          # closing it frees the region\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help; 'vmalockctl COMMAND --help' for a command\n"
 		"  -V, --version  show the tool version and the ABI version it was built for\n"
 		"\n"
-		"Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n");
+		"Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
+		VMALOCK_DEV_PATH, VMALOCK_DEV_PATH);
 }
 
 static const struct vmalockctl_cmd *find_command(const char *name)

@@ -91,3 +91,55 @@ struct kmod_ctx *vmalock_kmod_new(void)
 			kmod_log_silent, NULL);
 	return ctx;
 }
+
+#define VMALOCK_PARAM_DIR	VMALOCK_SYSFS_DIR "/parameters/"
+
+/*
+ * Read module parameter @name, without its trailing newline.  Returns 0 or
+ * -errno (-ENOENT: not loaded, or a module without that parameter).
+ */
+int vmalock_param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), VMALOCK_PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Write @value to module parameter @name in one write(2), as the kernel's
+ * parameter parser wants it.  Returns 0 or -errno: the parser's own error
+ * (EINVAL for a value it rejects) comes back from write().
+ */
+int vmalock_param_write(const char *name, const char *value)
+{
+	size_t len = strlen(value);
+	char path[128];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), VMALOCK_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}

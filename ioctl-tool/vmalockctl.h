@@ -44,6 +44,13 @@ extern const struct vmalockctl_cmd cmd_unload;
 extern const struct vmalockctl_cmd cmd_info;
 extern const struct vmalockctl_cmd cmd_stats;
 extern const struct vmalockctl_cmd cmd_touch;
+extern const struct vmalockctl_cmd cmd_region;
+extern const struct vmalockctl_cmd cmd_mode;
+extern const struct vmalockctl_cmd cmd_order;
+extern const struct vmalockctl_cmd cmd_size;
+extern const struct vmalockctl_cmd cmd_fill;
+extern const struct vmalockctl_cmd cmd_invalidate;
+extern const struct vmalockctl_cmd cmd_delay;
 
 /* messages.c: everything to stderr is prefixed "vmalockctl: ". */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -57,6 +64,12 @@ int option_error(const struct vmalockctl_cmd *cmd, char **argv, int c);
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_u64_option(const struct vmalockctl_cmd *cmd, const char *opt,
 		     const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_bytes(const char *s, uint64_t *out);
+int parse_bytes_option(const struct vmalockctl_cmd *cmd, const char *what,
+		       const char *s, uint64_t *out);
+int parse_pattern(const char *s, uint64_t *out);
+int parse_pattern_option(const struct vmalockctl_cmd *cmd, const char *what,
+			 const char *s, uint64_t *out);
 
 /* json.c: a flat JSON object written one member at a time. */
 struct json_obj {
@@ -71,12 +84,18 @@ void json_u64(struct json_obj *j, const char *key, uint64_t val);
 void json_s64(struct json_obj *j, const char *key, int64_t val);
 void json_bool(struct json_obj *j, const char *key, bool val);
 void json_null(struct json_obj *j, const char *key);
+/* A nested object as the value of @key: members go to @child until _end. */
+void json_obj_begin(struct json_obj *j, const char *key,
+		    struct json_obj *child);
+void json_obj_end(struct json_obj *child);
 
 /* module_state.c: is vmalock loaded, and the libkmod context. */
 struct kmod_ctx;
 bool vmalock_module_loaded(void);
 int vmalock_sysfs_version(char *buf, size_t len);
 struct kmod_ctx *vmalock_kmod_new(void);
+int vmalock_param_read(const char *name, char *buf, size_t len);
+int vmalock_param_write(const char *name, const char *value);
 
 /* device.c: /dev/vmalock and its ioctls. */
 struct vmalock_counters {
@@ -95,7 +114,55 @@ void vmalock_format_version(uint32_t module_version, char *buf, size_t len);
 int vmalock_read_counters(int fd, uint64_t flags, struct vmalock_counters *c);
 void vmalock_counters_free(struct vmalock_counters *c);
 const char *vmalock_counter_name(unsigned int idx, char *buf, size_t len);
+
+/*
+ * The counter array read as items: a scalar, or an array counter such as
+ * folio_alloc (VMALOCK_COUNTER_NAMES names only its first element).
+ */
+struct vmalock_counter_item {
+	const char *name;	/* the counter's name, or counter_<index> */
+	unsigned int first;	/* index of its first element */
+	unsigned int len;	/* elements present: an array may be cut short */
+	bool array;
+};
+
+unsigned int vmalock_counter_next(unsigned int idx, unsigned int count,
+				  struct vmalock_counter_item *it,
+				  char *buf, size_t buflen);
 size_t vmalock_counter_name_width(unsigned int count);
+
+/*
+ * region.c: commands acting on the region of an open file the caller hands
+ * over with --fd N.
+ */
+#define NEEDS_FD_MSG	"needs --fd N: a region lives only as long as its open file (e.g. exec 5<>" VMALOCK_DEV_PATH ")"
+
+struct region_args {
+	int fd;			/* -1 without --fd */
+	bool json;
+	char **args;		/* the positional arguments */
+	int nargs;
+};
+
+int region_parse(const struct vmalockctl_cmd *cmd, int argc, char **argv,
+		 const char *const *arg_names, int nargs, bool need_fd,
+		 bool allow_json, struct region_args *ra);
+int parse_fd_option(const struct vmalockctl_cmd *cmd, const char *s,
+		    int *fd);
+int region_use_fd(int fd, struct vmalock_version *ver);
+int region_ioctl(int fd, unsigned long request, const char *request_name,
+		 void *arg, const char *einval_hint);
+const char *vmalock_mode_name(uint32_t mode);
+int vmalock_parse_mode(const char *s, uint32_t *mode);
+int parse_mode_arg(const struct vmalockctl_cmd *cmd, const char *what,
+		   const char *s, uint32_t *mode);
+int parse_order_arg(const struct vmalockctl_cmd *cmd, const char *what,
+		    const char *s, uint32_t *order);
+int vmalock_parse_delay_point(const char *s, uint32_t *point);
+const char *vmalock_delay_point_name(uint32_t point);
+int region_set_value(int fd, unsigned long request, const char *request_name,
+		     uint64_t value, const char *einval_hint);
+int vmalock_set_default(const char *param, const char *value);
 
 /* Big enough for "counter_4294967295", the name of an unknown counter. */
 #define COUNTER_NAME_MAX	32

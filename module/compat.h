@@ -9,7 +9,11 @@
 #ifndef VMALOCK_COMPAT_H
 #define VMALOCK_COMPAT_H
 
+#include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+
+#include "uapi/vmalock.h"
 
 /*
  * vm_flags_set(): 6.3, when vma->vm_flags became read-only.  The same series
@@ -42,5 +46,19 @@ static inline bool vmalock_fault_holds_vma_lock(const struct vm_fault *vmf)
 	return false;
 }
 #endif
+
+/*
+ * The largest folio order vmalock allocates: what the page allocator can
+ * give, and what folio_alloc can count.  MAX_PAGE_ORDER (inclusive) is 6.8;
+ * before it MAX_ORDER was exclusive until 6.4 and inclusive after, so
+ * MAX_ORDER - 1 is right or one short, never too large.
+ */
+#ifdef MAX_PAGE_ORDER
+#define VMALOCK_PAGE_ORDER_MAX	MAX_PAGE_ORDER
+#else
+#define VMALOCK_PAGE_ORDER_MAX	(MAX_ORDER - 1)
+#endif
+#define VMALOCK_MAX_FOLIO_ORDER	\
+	min(VMALOCK_PAGE_ORDER_MAX, VMALOCK_FOLIO_ORDERS - 1)
 
 #endif /* VMALOCK_COMPAT_H */

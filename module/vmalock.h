@@ -1,6 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vmalock internals shared by the module's files.
+ *
+ * Lock order, outermost first (the kernel's own locks in brackets):
+ *
+ *   [mmap_lock or the VMA lock]	held by every fault, ->mmap, ->open, ->close
+ *     region->lock			the coarse lock
+ *       [i_mmap_rwsem]			unmap_mapping_range(), mapping marking
+ *         region->mappings_lock	a mutex: writers hold it while marking
+ *           mapping->lock		writers only; faults only trylock it
+ *             [PTE lock]		vm_insert_page(s), zapping
+ *   The xarray lock is an innermost leaf.
+ *
+ * ->open runs before the core takes i_mmap_rwsem on both 6.1 and 6.12
+ * (__split_vma, copy_vma, dup_mmap), so it may take region->lock.
+ * vmalock_srcu read sections (speculative faults) never wait for
+ * region->lock: a writer calls synchronize_srcu() while holding it.
  */
 #ifndef VMALOCK_H
 #define VMALOCK_H
@@ -8,31 +23,69 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rwsem.h>
+#include <linux/seqlock.h>
+#include <linux/sizes.h>
+#include <linux/srcu.h>
 #include <linux/xarray.h>
 
 #include "uapi/vmalock.h"
 
 #define VMALOCK_VERSION_MAJOR	0
-#define VMALOCK_VERSION_MINOR	1
+#define VMALOCK_VERSION_MINOR	2
 #define VMALOCK_VERSION_PATCH	0
 /* Must match PACKAGE_VERSION in dkms.conf; "make lint" checks it. */
-#define VMALOCK_VERSION		"0.1.0"
+#define VMALOCK_VERSION		"0.2.0"
 
-/*
+/* A region is at most 1 TiB: page offsets and byte sizes stay far from overflow. */
+#define VMALOCK_REGION_MAX_BYTES	SZ_1T
+
+/**
  * struct vmalock_region - the memory behind one open file of /dev/vmalock.
  *
  * @mapping:	a private address_space, so that each open file has its own
  *		i_mmap tree: unmap_mapping_range() on it reaches exactly the
- *		mappings of this region and no other open file's.
- *		filp->f_mapping points here; the core links every VMA of the
- *		file into @mapping.i_mmap (under i_mmap_rwsem) at mmap time.
- * @pages:	page offset -> struct page *.  The region owns one reference
- *		on every page stored here.  Lookups run under RCU and take
- *		their own reference with get_page_unless_zero(), then check
- *		the slot still holds the page (the lockless page cache
- *		protocol); stores and erases take the xarray's own lock.
- * @nr_pages:	size of the region in pages; a fault at or past it gets
- *		SIGBUS.  Fixed for the life of the region.
+ *		mappings of this region, and the interval tree finds the
+ *		mappings a writer touches.  filp->f_mapping points here.
+ *
+ * @lock:	the coarse lock, the mmap_lock analogue.  Writers hold it for
+ *		write for the whole of an update.  Faults in MMAP mode, and
+ *		faults of the other modes that fall back, hold it for read.
+ *		->mmap and ->open hold it for read while they create a
+ *		mapping's state, so no mapping is born in a writer's midst.
+ * @lock_seq:	the per-VMA lock series' mm_lock_seq.  A mapping whose
+ *		lock_seq equals it is write-locked by the current writer.
+ *		Written only under @lock for write, by vmalock_write_end(),
+ *		with release semantics: advancing it unlocks every mapping
+ *		the writer marked, at once.  Faults read it with acquire.
+ * @spec_seq:	sequence count for speculative faults: odd while a writer
+ *		changes anything a fault may have read.  Written under @lock
+ *		(write), with the raw_ helpers: readers never spin on an odd
+ *		count (they retry or fall back), so the writer may sleep.
+ *		Faults read it without any lock, under vmalock_srcu.
+ *
+ * Everything below is read by faults under their mode's protection (the
+ * coarse lock, a mapping lock, or a spec_seq snapshot they revalidate) and
+ * changed only by writers, which exclude all three:
+ * @pages:	page offset -> struct page *, each holding one reference owned
+ *		by the region.  Lookups run under RCU and take their own
+ *		reference with get_page_unless_zero(), then check the slot
+ *		still holds the page (the lockless page cache protocol).
+ *		Stores and erases take the xarray's own lock; faults only ever
+ *		fill an empty slot (xa_cmpxchg from NULL).
+ * @nr_pages:	size in pages; a fault at or past it gets SIGBUS.
+ * @order:	preferred folio order of first-touch faults.
+ * @mode:	VMALOCK_MODE_* of faults.  Changed only with every mapping
+ *		marked and spec readers flushed (vmalock_write_begin() with
+ *		VMALOCK_WRITE_ALL), and each fault path re-reads it once it
+ *		holds its protection.
+ * @delay_us:	race windows (VMALOCK_DELAY_*); READ_ONCE, no lock.
+ *
+ * @mappings_lock: protects @mappings and @nr_mappings.  A mutex: a writer
+ *		holds it while it waits to mark mappings, and ->close takes
+ *		it to unlink, so a listed mapping's VMA outlives the walk.
+ * @mappings:	every struct vmalock_mapping of the region.
+ * @nr_mappings: length of @mappings.
  *
  * Lifetime: allocated at open, freed at release.  Every VMA of the file holds
  * a reference on the file, so release runs only after the last mapping is
@@ -40,19 +93,112 @@
  */
 struct vmalock_region {
 	struct address_space mapping;
+
+	struct rw_semaphore lock;
+	unsigned long lock_seq;
+	seqcount_t spec_seq;
+
 	struct xarray pages;
 	pgoff_t nr_pages;
+	unsigned int order;
+	unsigned int mode;
+	unsigned int delay_us[VMALOCK_DELAY_NR];
+
+	struct mutex mappings_lock;	/* protects the two below */
+	struct list_head mappings;
+	unsigned int nr_mappings;
 };
 
+/**
+ * struct vmalock_mapping - the state of one mapping (VMA) of a region.
+ *
+ * @region:	the region mapped.
+ * @vma:	the VMA this is the state of.  Its file range (vm_pgoff and
+ *		size) is read by writers under i_mmap_rwsem, which the core
+ *		holds for write whenever it changes a file VMA's range.
+ * @lock:	the per-VMA lock analogue.  Faults in VMA mode read-trylock
+ *		it and never wait for it; a writer takes it for write only
+ *		to mark the mapping (set @lock_seq) and drops it at once.
+ * @lock_seq:	equal to region->lock_seq while the current writer has the
+ *		mapping write-locked.  Written under @lock for write.
+ * @node:	in region->mappings, under region->mappings_lock.
+ * @detached:	set by ->close before the state is freed.
+ * @rcu:	freed after a grace period: a fault finds the state through
+ *		vma->vm_private_data under rcu_read_lock(), as the kernel
+ *		finds a VMA in lock_vma_under_rcu().
+ *
+ * One per VMA: ->mmap creates it, ->open gives each new VMA (split, fork,
+ * mremap) its own, ->close frees it.  vma->vm_private_data points to it.
+ */
+struct vmalock_mapping {
+	struct vmalock_region *region;
+	struct vm_area_struct *vma;
+	struct rw_semaphore lock;
+	unsigned long lock_seq;
+	struct list_head node;
+	bool detached;
+	struct rcu_head rcu;
+};
+
+/*
+ * Speculative faults run in vmalock_srcu read sections; writers of a region
+ * in SPEC mode wait for them before they free what they replaced.
+ */
+extern struct srcu_struct vmalock_srcu;
+
 /* vmalock_region.c */
-struct vmalock_region *vmalock_region_create(struct inode *inode,
-					     pgoff_t nr_pages);
+struct vmalock_region *vmalock_region_create(struct inode *inode);
 void vmalock_region_destroy(struct vmalock_region *region);
-struct page *vmalock_region_get_page(struct vmalock_region *region,
-				     pgoff_t pgoff);
+struct page *vmalock_region_lookup(struct vmalock_region *region,
+				   pgoff_t pgoff);
+unsigned long vmalock_region_nr_held(struct vmalock_region *region);
+
+/* vmalock_lock.c: the writer side of the locking protocol */
+
+/**
+ * struct vmalock_write - one writer's update of a region.
+ * @region:	the region.
+ * @first:	first page offset the update changes.
+ * @last:	last page offset it changes (ULONG_MAX: to the end).
+ * @all:	mark every mapping and flush speculative faults whatever the
+ *		mode: for changes of the mode itself.
+ * @mode:	the region's mode when the update began.
+ * @freed:	pages the update took out of the region; freed only once no
+ *		fault can still be installing them (vmalock_write_end()).
+ */
+struct vmalock_write {
+	struct vmalock_region *region;
+	pgoff_t first;
+	pgoff_t last;
+	bool all;
+	unsigned int mode;
+	struct list_head freed;
+};
+
+int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
+			pgoff_t first, pgoff_t last, bool all);
+void vmalock_write_end(struct vmalock_write *w);
+void vmalock_write_take_page(struct vmalock_write *w, struct page *page);
+bool vmalock_mapping_read_trylock(struct vmalock_mapping *m);
+void vmalock_mapping_read_unlock(struct vmalock_mapping *m);
+void vmalock_delay(struct vmalock_region *region, unsigned int point);
+
+/* vmalock_update.c: what writers do */
+int vmalock_invalidate(struct vmalock_region *region, pgoff_t first,
+		       pgoff_t nr);
+int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
+		 u64 pattern);
+int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages);
+int vmalock_set_order(struct vmalock_region *region, unsigned int order);
+int vmalock_set_mode(struct vmalock_region *region, unsigned int mode);
+
+/* vmalock_mapping.c */
+int vmalock_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* vmalock_fault.c */
-int vmalock_mmap(struct file *file, struct vm_area_struct *vma);
+vm_fault_t vmalock_fault(struct vm_fault *vmf);
+vm_fault_t vmalock_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+			     pgoff_t end_pgoff);
 
 /* vmalock_ioctl.c */
 long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
@@ -75,13 +221,18 @@ static inline void vmalock_count_add(enum vmalock_counter counter, u64 n)
 	this_cpu_add(vmalock_stats.count[counter], n);
 }
 
+void vmalock_count_fault_ns(u64 ns);
 void vmalock_stats_read(struct vmalock_stats *sum);
 void vmalock_stats_reset(void);
 void vmalock_stats_log(const char *why);
 void vmalock_debugfs_init(void);
 void vmalock_debugfs_exit(void);
 
-/* vmalock_main.c */
+/* vmalock_main.c: module parameters */
 extern unsigned int vmalock_region_mb;
+extern unsigned int vmalock_default_mode;
+extern unsigned int vmalock_default_order;
+extern unsigned int vmalock_inject_order;
+extern unsigned int vmalock_inject_every;
 
 #endif /* VMALOCK_H */

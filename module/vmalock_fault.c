@@ -1,57 +1,445 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fault path: mmap setup and the vm_operations of a region's mappings.
+ * The fault path.
  *
- * Every page is installed with vm_insert_page(), which takes the PTE lock and
- * refuses (-EBUSY) an entry that is already present: a racing fault that got
- * there first is noticed under the PTE lock rather than assumed away.  The
- * pages are ordinary refcounted pages, so GUP and pin_user_pages() work on
- * them; VM_MIXEDMAP is set at mmap time because vm_insert_page() would
- * otherwise try to set it under a lock the fault does not hold for write.
+ * Every fault runs vmalock_populate(): find the page (or allocate a block of
+ * pages on first touch), publish new pages in the region, and map them with
+ * vm_insert_pages().  What protects it against writers depends on the
+ * region's mode, and each mode falls back to the next:
  *
- * Copy-on-write of MAP_PRIVATE mappings is left to the core: the fault maps
- * the region's page read-only (vm_page_prot of a private mapping has no
- * write bit), and a write then takes the core's do_wp_page() path, which
- * copies the page and rechecks the entry with pte_same() before it installs
- * the copy.
+ *   SPEC  no lock of ours.  Snapshot region->spec_seq, do the work, and
+ *         revalidate the snapshot before anything becomes visible: before
+ *         new pages are published or any entry installed, and once more
+ *         after installing, zapping what was installed if a writer ran in
+ *         between.  Runs in a vmalock_srcu read section, which the writer
+ *         waits for.  After VMALOCK_SPEC_TRIES attempts: VMA.
+ *   VMA   read-trylock the faulting mapping only (found under RCU); if a
+ *         writer has marked it, fall back to MMAP.  Allocations here do not
+ *         enter direct reclaim: one that would have to is redone under the
+ *         coarse lock (vma_lock_retry), as the kernel redoes under mmap_lock
+ *         a VMA-locked fault that must block.
+ *   MMAP  region->lock for read.
+ *
+ * Page tables are never assumed stable: vm_insert_pages() checks each entry
+ * under the PTE lock and refuses one that a racing fault populated first
+ * (pte_notsame), and the speculative recheck covers entries installed while
+ * a writer ran.  Copy-on-write of MAP_PRIVATE mappings is the core's: a
+ * private mapping's entries are installed read-only (its vm_page_prot has no
+ * write bit), and do_wp_page() copies, rechecking the entry with pte_same().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 
 #include "compat.h"
 #include "vmalock.h"
 
-static vm_fault_t vmalock_fault(struct vm_fault *vmf)
+#define VMALOCK_SPEC_TRIES	8
+/* Pages handed to vm_insert_pages() at a time; a block is mapped in runs. */
+#define VMALOCK_INSERT_BATCH	16
+
+struct vmalock_fault_ctx {
+	struct vm_fault *vmf;
+	struct vmalock_region *region;
+	gfp_t gfp;		/* for order-0 pages */
+	bool spec;		/* revalidate against @seq */
+	unsigned int seq;
+	vm_fault_t result;
+};
+
+/*
+ * Has a writer run since the snapshot?  The barrier orders what the fault
+ * did before (page table stores included) against reading the count; it
+ * pairs with smp_mb() in vmalock_write_begin().
+ */
+static bool vmalock_spec_changed(struct vmalock_fault_ctx *ctx)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct vmalock_region *region = vma->vm_file->private_data;
+	if (!ctx->spec)
+		return false;
+	/* Pairs with smp_mb() in vmalock_write_begin(). */
+	smp_mb();
+	return read_seqcount_retry(&ctx->region->spec_seq, ctx->seq);
+}
+
+/*
+ * The race window (a test knob): a speculative fault that has read what it
+ * will act on, and not yet revalidated it.
+ */
+static void vmalock_spec_window(struct vmalock_fault_ctx *ctx)
+{
+	if (ctx->spec)
+		vmalock_delay(ctx->region, VMALOCK_DELAY_SPEC_WINDOW);
+}
+
+/* Fault injection (module parameters): fail every Nth block of one order. */
+static bool vmalock_inject_failure(unsigned int order)
+{
+	static atomic_t calls = ATOMIC_INIT(0);
+	unsigned int every = READ_ONCE(vmalock_inject_every);
+
+	if (!every || order != READ_ONCE(vmalock_inject_order))
+		return false;
+	return atomic_inc_return(&calls) % every == 0;
+}
+
+/*
+ * Can a block of 2^order pages serve this fault?  Only if its naturally
+ * aligned range lies inside the region and the faulting VMA, and none of it
+ * is populated yet.
+ */
+static bool vmalock_block_usable(struct vmalock_fault_ctx *ctx,
+				 unsigned int order, pgoff_t nr_pages,
+				 pgoff_t *basep)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	unsigned long n = 1UL << order, start;
+	pgoff_t base = round_down(vmf->pgoff, n), index = base;
+
+	if (base + n > nr_pages)
+		return false;
+	start = vmf->address - ((vmf->pgoff - base) << PAGE_SHIFT);
+	if (start < vmf->vma->vm_start ||
+	    start + (n << PAGE_SHIFT) > vmf->vma->vm_end)
+		return false;
+	if (xa_find(&ctx->region->pages, &index, base + n - 1, XA_PRESENT))
+		return false;
+	*basep = base;
+	return true;
+}
+
+static struct page *vmalock_alloc_order(struct vmalock_fault_ctx *ctx,
+					unsigned int order)
+{
+	gfp_t gfp = ctx->gfp | __GFP_ZERO;
 	struct page *page;
+
+	/* High orders are a wish: no warning, no retrying, no OOM killer. */
+	if (order)
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	if (vmalock_inject_failure(order))
+		return NULL;
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	/*
+	 * One allocation, mapped by one fault, but order-0 pages from here
+	 * on: each can be invalidated, pinned and freed on its own.
+	 */
+	if (order)
+		split_page(page, order);
+	vmalock_count(VMALOCK_STAT_FOLIO_ALLOC + order);
+	vmalock_count_add(VMALOCK_STAT_PAGES_ALLOCATED, 1UL << order);
+	return page;
+}
+
+/*
+ * Allocate the block for a first touch: the preferred order, then at most
+ * PAGE_ALLOC_COSTLY_ORDER, then 0.  Each step down is a folio_fallback.
+ */
+static struct page *vmalock_alloc_block(struct vmalock_fault_ctx *ctx,
+					pgoff_t nr_pages, pgoff_t *basep,
+					unsigned int *orderp)
+{
+	unsigned int pref = READ_ONCE(ctx->region->order);
+	unsigned int orders[] = {
+		pref, min_t(unsigned int, pref, PAGE_ALLOC_COSTLY_ORDER), 0
+	};
+	struct page *page;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+		unsigned int order = orders[i];
+
+		if (i && order == orders[i - 1])
+			continue;
+		if (order && !vmalock_block_usable(ctx, order, nr_pages, basep)) {
+			vmalock_count(VMALOCK_STAT_FOLIO_FALLBACK);
+			continue;
+		}
+		if (!order)
+			*basep = ctx->vmf->pgoff;
+		page = vmalock_alloc_order(ctx, order);
+		if (page) {
+			*orderp = order;
+			return page;
+		}
+		if (order)
+			vmalock_count(VMALOCK_STAT_FOLIO_FALLBACK);
+	}
+	return NULL;
+}
+
+static void vmalock_free_pages(struct page *page, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		put_page(page + i);
+	vmalock_count_add(VMALOCK_STAT_PAGES_FREED, n);
+}
+
+/*
+ * Publish @page at @pgoff if the slot is still empty.  Return the page that
+ * the slot holds afterwards, with a reference for the caller: ours, or the
+ * one a racing fault published first (then ours is freed).  NULL if the slot
+ * is empty again, or the xarray had no memory.
+ */
+static struct page *vmalock_publish(struct vmalock_region *region,
+				    pgoff_t pgoff, struct page *page)
+{
+	struct page *old;
+
+	get_page(page);
+	old = xa_cmpxchg(&region->pages, pgoff, NULL, page, GFP_KERNEL);
+	if (!old)
+		return page;
+	put_page(page);
+	vmalock_free_pages(page, 1);
+	if (xa_is_err(old))
+		return NULL;
+	return vmalock_region_lookup(region, pgoff);
+}
+
+/* Map @n pages from @addr, skipping entries a racing fault populated. */
+static vm_fault_t vmalock_insert(struct vm_area_struct *vma,
+				 unsigned long addr, struct page **pages,
+				 unsigned long n)
+{
+	unsigned long done = 0, left;
 	int err;
+
+	while (done < n) {
+		left = n - done;
+		err = vm_insert_pages(vma, addr + (done << PAGE_SHIFT),
+				      pages + done, &left);
+		done = n - left;
+		if (!err)
+			break;
+		if (err != -EBUSY)
+			return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		vmalock_count(VMALOCK_STAT_PTE_NOTSAME);
+		done++;
+	}
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * Publish a new block of 2^@order pages at @base and map all of it, in runs
+ * of consecutive pages.  Our page for each offset was zeroed by the
+ * allocator and nobody has seen it: if a racing fault published its own
+ * first, we map that one instead.
+ */
+static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
+				    struct page *block, pgoff_t base,
+				    unsigned int order)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	unsigned long addr = vmf->address - ((vmf->pgoff - base) << PAGE_SHIFT);
+	unsigned long i, n = 1UL << order, run = 0, start = 0;
+	struct page *batch[VMALOCK_INSERT_BATCH];
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = vmalock_publish(ctx->region, base + i,
+						    block + i);
+
+		if (page) {
+			if (!run)
+				start = i;
+			batch[run++] = page;
+		}
+		if (run && (!page || run == VMALOCK_INSERT_BATCH || i == n - 1)) {
+			if (ret == VM_FAULT_NOPAGE)
+				ret = vmalock_insert(vmf->vma,
+						     addr + (start << PAGE_SHIFT),
+						     batch, run);
+			while (run)
+				put_page(batch[--run]);
+		}
+	}
+	return ret;
+}
+
+/**
+ * vmalock_populate - serve one fault under the protection the caller holds
+ * @ctx: the fault
+ *
+ * Return: 0 with ctx->result set; -EAGAIN if a speculative fault must be
+ * retried (a writer ran since its snapshot; nothing it did stays visible);
+ * -EWOULDBLOCK if a page could not be had without direct reclaim, which
+ * ctx->gfp does not allow.
+ */
+static int vmalock_populate(struct vmalock_fault_ctx *ctx)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	struct vmalock_region *region = ctx->region;
+	pgoff_t nr_pages = READ_ONCE(region->nr_pages), base;
+	unsigned int order;
+	struct page *page;
+
+	if (vmf->pgoff >= nr_pages) {
+		if (vmalock_spec_changed(ctx))
+			return -EAGAIN;
+		ctx->result = VM_FAULT_SIGBUS;
+		return 0;
+	}
+
+	page = vmalock_region_lookup(region, vmf->pgoff);
+	if (page) {
+		base = vmf->pgoff;
+		order = 0;
+		vmalock_spec_window(ctx);
+		if (vmalock_spec_changed(ctx)) {
+			put_page(page);
+			return -EAGAIN;
+		}
+		ctx->result = vmalock_insert(vmf->vma, vmf->address, &page, 1);
+		put_page(page);
+	} else {
+		page = vmalock_alloc_block(ctx, nr_pages, &base, &order);
+		if (!page) {
+			if (!(ctx->gfp & __GFP_DIRECT_RECLAIM))
+				return -EWOULDBLOCK;
+			if (vmalock_spec_changed(ctx))
+				return -EAGAIN;
+			ctx->result = VM_FAULT_OOM;
+			return 0;
+		}
+		vmalock_spec_window(ctx);
+		if (vmalock_spec_changed(ctx)) {
+			vmalock_free_pages(page, 1UL << order);
+			return -EAGAIN;
+		}
+		ctx->result = vmalock_map_block(ctx, page, base, order);
+	}
+
+	/*
+	 * Installed while a writer ran?  Take it all back before the writer,
+	 * which waits for this SRCU read section, can return.
+	 */
+	if (vmalock_spec_changed(ctx)) {
+		unmap_mapping_range(&region->mapping, (loff_t)base << PAGE_SHIFT,
+				    (loff_t)PAGE_SIZE << order, 0);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
+{
+	struct vmalock_region *region = ctx->region;
+	int tries, idx, err;
+
+	for (tries = 0; tries < VMALOCK_SPEC_TRIES; tries++) {
+		idx = srcu_read_lock(&vmalock_srcu);
+		/* vmalock_set_mode() waits for this section to end. */
+		if (READ_ONCE(region->mode) != VMALOCK_MODE_SPEC) {
+			srcu_read_unlock(&vmalock_srcu, idx);
+			return false;
+		}
+		ctx->seq = raw_read_seqcount(&region->spec_seq);
+		err = -EAGAIN;
+		if (!(ctx->seq & 1)) {
+			ctx->spec = true;
+			ctx->gfp = GFP_HIGHUSER;
+			err = vmalock_populate(ctx);
+			ctx->spec = false;
+		}
+		srcu_read_unlock(&vmalock_srcu, idx);
+		if (!err) {
+			vmalock_count(VMALOCK_STAT_SPEC_SUCCESS);
+			return true;
+		}
+		vmalock_count(VMALOCK_STAT_SPEC_RETRY);
+		cond_resched();
+	}
+	vmalock_count(VMALOCK_STAT_SPEC_FALLBACK);
+	return false;
+}
+
+static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
+{
+	struct vm_area_struct *vma = ctx->vmf->vma;
+	struct vmalock_mapping *m;
+	int err;
+
+	/*
+	 * As lock_vma_under_rcu(): the state is found and trylocked under
+	 * RCU, and a detached state is a miss.  (The kernel's own VMA or mmap
+	 * lock, held by every fault, already keeps ->close away, so a miss
+	 * means that assumption broke.)
+	 */
+	rcu_read_lock();
+	m = READ_ONCE(vma->vm_private_data);
+	if (unlikely(!m || READ_ONCE(m->detached))) {
+		rcu_read_unlock();
+		vmalock_count(VMALOCK_STAT_VMA_LOCK_MISS);
+		return false;
+	}
+	if (!vmalock_mapping_read_trylock(m)) {
+		rcu_read_unlock();
+		vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
+		return false;
+	}
+	rcu_read_unlock();
+
+	/* A change to MMAP marks every mapping first: recheck under the lock. */
+	if (READ_ONCE(ctx->region->mode) == VMALOCK_MODE_MMAP) {
+		vmalock_mapping_read_unlock(m);
+		vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
+		return false;
+	}
+
+	ctx->gfp = GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM;
+	err = vmalock_populate(ctx);
+	vmalock_mapping_read_unlock(m);
+	if (err) {
+		vmalock_count(VMALOCK_STAT_VMA_LOCK_RETRY);
+		return false;
+	}
+	vmalock_count(VMALOCK_STAT_VMA_LOCK_SUCCESS);
+	return true;
+}
+
+static void vmalock_fault_coarse(struct vmalock_fault_ctx *ctx)
+{
+	down_read(&ctx->region->lock);
+	ctx->gfp = GFP_HIGHUSER;
+	vmalock_populate(ctx);
+	up_read(&ctx->region->lock);
+}
+
+vm_fault_t vmalock_fault(struct vm_fault *vmf)
+{
+	struct vmalock_fault_ctx ctx = {
+		.vmf = vmf,
+		.region = vmf->vma->vm_file->private_data,
+	};
+	u64 start = ktime_get_ns();
 
 	vmalock_count(VMALOCK_STAT_FAULTS);
 	vmalock_count(vmalock_fault_holds_vma_lock(vmf) ?
 		      VMALOCK_STAT_FAULTS_VMA_LOCKED :
 		      VMALOCK_STAT_FAULTS_MMAP_LOCKED);
 
-	if (vmf->pgoff >= region->nr_pages)
-		return VM_FAULT_SIGBUS;
-
-	page = vmalock_region_get_page(region, vmf->pgoff);
-	if (IS_ERR(page))
-		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-
-	err = vm_insert_page(vma, vmf->address, page);
-	put_page(page);
-	switch (err) {
-	case 0:
-	case -EBUSY:	/* a racing fault populated the entry first */
-		return VM_FAULT_NOPAGE;
-	case -ENOMEM:
-		return VM_FAULT_OOM;
+	switch (READ_ONCE(ctx.region->mode)) {
+	case VMALOCK_MODE_SPEC:
+		if (vmalock_fault_spec(&ctx))
+			break;
+		fallthrough;
+	case VMALOCK_MODE_VMA:
+		if (vmalock_fault_vma(&ctx))
+			break;
+		fallthrough;
 	default:
-		return VM_FAULT_SIGBUS;
+		vmalock_fault_coarse(&ctx);
 	}
+
+	vmalock_count_fault_ns(ktime_get_ns() - start);
+	return ctx.result;
 }
 
 /*
@@ -61,20 +449,8 @@ static vm_fault_t vmalock_fault(struct vm_fault *vmf)
  * rcu_read_lock() and may not sleep, while populating a page can: so it maps
  * nothing, and the core goes on to ->fault.
  */
-static vm_fault_t vmalock_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
-				    pgoff_t end_pgoff)
+vm_fault_t vmalock_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+			     pgoff_t end_pgoff)
 {
-	return 0;
-}
-
-static const struct vm_operations_struct vmalock_vm_ops = {
-	.fault		= vmalock_fault,
-	.map_pages	= vmalock_map_pages,
-};
-
-int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = &vmalock_vm_ops;
 	return 0;
 }

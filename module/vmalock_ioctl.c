@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -13,6 +14,10 @@
 
 static_assert(sizeof(struct vmalock_version) == 24);
 static_assert(sizeof(struct vmalock_stats_arg) == 24);
+static_assert(sizeof(struct vmalock_range) == 24);
+static_assert(sizeof(struct vmalock_value) == 8);
+static_assert(sizeof(struct vmalock_delay) == 16);
+static_assert(sizeof(struct vmalock_region_info) == 32);
 
 static long vmalock_ioctl_version(void __user *uarg)
 {
@@ -61,8 +66,110 @@ static long vmalock_ioctl_stats(void __user *uarg)
 	return 0;
 }
 
+/*
+ * A byte range must be page-aligned and non-empty, and fit in the largest
+ * region; whether it fits in this region is checked under the writer lock,
+ * since the size can change until then.
+ */
+static int vmalock_range_pages(const struct vmalock_range *r, pgoff_t *first,
+			       pgoff_t *nr)
+{
+	u64 end;
+
+	if (!r->length || !PAGE_ALIGNED(r->offset) || !PAGE_ALIGNED(r->length))
+		return -EINVAL;
+	if (check_add_overflow(r->offset, r->length, &end) ||
+	    end > VMALOCK_REGION_MAX_BYTES)
+		return -EINVAL;
+	*first = r->offset >> PAGE_SHIFT;
+	*nr = r->length >> PAGE_SHIFT;
+	return 0;
+}
+
+static long vmalock_ioctl_range(struct vmalock_region *region,
+				unsigned int cmd, void __user *uarg)
+{
+	struct vmalock_range r;
+	pgoff_t first, nr;
+	int err;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	err = vmalock_range_pages(&r, &first, &nr);
+	if (err)
+		return err;
+	if (first + nr > READ_ONCE(region->nr_pages))
+		return -EINVAL;
+	if (cmd == VMALOCK_IOC_FILL)
+		return vmalock_fill(region, first, nr, r.pattern);
+	if (r.pattern)
+		return -EINVAL;
+	return vmalock_invalidate(region, first, nr);
+}
+
+static long vmalock_ioctl_value(struct vmalock_region *region,
+				unsigned int cmd, void __user *uarg)
+{
+	struct vmalock_value v;
+
+	if (copy_from_user(&v, uarg, sizeof(v)))
+		return -EFAULT;
+	switch (cmd) {
+	case VMALOCK_IOC_SET_SIZE:
+		if (!v.value || !PAGE_ALIGNED(v.value) ||
+		    v.value > VMALOCK_REGION_MAX_BYTES)
+			return -EINVAL;
+		return vmalock_set_size(region, v.value >> PAGE_SHIFT);
+	case VMALOCK_IOC_SET_ORDER:
+		if (v.value > VMALOCK_MAX_FOLIO_ORDER)
+			return -EINVAL;
+		return vmalock_set_order(region, v.value);
+	default:	/* VMALOCK_IOC_SET_MODE */
+		if (v.value >= VMALOCK_MODE_NR)
+			return -EINVAL;
+		return vmalock_set_mode(region, v.value);
+	}
+}
+
+static long vmalock_ioctl_delay(struct vmalock_region *region,
+				void __user *uarg)
+{
+	struct vmalock_delay d;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	if (d.point >= VMALOCK_DELAY_NR || d.pad ||
+	    d.usecs > VMALOCK_DELAY_MAX_US)
+		return -EINVAL;
+	WRITE_ONCE(region->delay_us[d.point], d.usecs);
+	return 0;
+}
+
+static long vmalock_ioctl_region_info(struct vmalock_region *region,
+				      void __user *uarg)
+{
+	struct vmalock_region_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (down_read_killable(&region->lock))
+		return -EINTR;
+	info.size = (u64)region->nr_pages << PAGE_SHIFT;
+	info.order = region->order;
+	info.mode = region->mode;
+	mutex_lock(&region->mappings_lock);
+	info.mappings = region->nr_mappings;
+	mutex_unlock(&region->mappings_lock);
+	info.pages = vmalock_region_nr_held(region);
+	up_read(&region->lock);
+
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
 long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct vmalock_region *region = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
@@ -70,6 +177,17 @@ long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vmalock_ioctl_version(uarg);
 	case VMALOCK_IOC_STATS:
 		return vmalock_ioctl_stats(uarg);
+	case VMALOCK_IOC_INVALIDATE:
+	case VMALOCK_IOC_FILL:
+		return vmalock_ioctl_range(region, cmd, uarg);
+	case VMALOCK_IOC_SET_SIZE:
+	case VMALOCK_IOC_SET_ORDER:
+	case VMALOCK_IOC_SET_MODE:
+		return vmalock_ioctl_value(region, cmd, uarg);
+	case VMALOCK_IOC_SET_DELAY:
+		return vmalock_ioctl_delay(region, uarg);
+	case VMALOCK_IOC_REGION_INFO:
+		return vmalock_ioctl_region_info(region, uarg);
 	default:
 		return -ENOTTY;
 	}

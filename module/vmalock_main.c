@@ -12,6 +12,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "compat.h"
 #include "vmalock.h"
@@ -44,13 +46,83 @@ module_param_cb(region_mb, &vmalock_region_mb_ops, &vmalock_region_mb, 0644);
 MODULE_PARM_DESC(region_mb,
 		 "uint: size in MiB of the region each open creates (1..1048576, default 64); applies to later opens");
 
+static const char * const vmalock_mode_names[VMALOCK_MODE_NR] = {
+	[VMALOCK_MODE_MMAP]	= "mmap",
+	[VMALOCK_MODE_VMA]	= "vma",
+	[VMALOCK_MODE_SPEC]	= "spec",
+};
+
+unsigned int vmalock_default_mode = VMALOCK_MODE_VMA;
+
+static int vmalock_default_mode_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(vmalock_mode_names, val);
+
+	if (mode < 0)
+		return mode;
+	WRITE_ONCE(vmalock_default_mode, mode);
+	return 0;
+}
+
+static int vmalock_default_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  vmalock_mode_names[READ_ONCE(vmalock_default_mode)]);
+}
+
+static const struct kernel_param_ops vmalock_default_mode_ops = {
+	.set	= vmalock_default_mode_set,
+	.get	= vmalock_default_mode_get,
+};
+
+module_param_cb(default_mode, &vmalock_default_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(default_mode,
+		 "string: lock mode of new regions: mmap, vma (default) or spec");
+
+unsigned int vmalock_default_order;
+
+static int vmalock_default_order_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int order;
+	int ret;
+
+	ret = kstrtouint(val, 0, &order);
+	if (ret)
+		return ret;
+	if (order > VMALOCK_MAX_FOLIO_ORDER)
+		return -EINVAL;
+	WRITE_ONCE(vmalock_default_order, order);
+	return 0;
+}
+
+static const struct kernel_param_ops vmalock_default_order_ops = {
+	.set	= vmalock_default_order_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(default_order, &vmalock_default_order_ops,
+		&vmalock_default_order, 0644);
+MODULE_PARM_DESC(default_order,
+		 "uint: preferred folio order of new regions' first-touch faults (0..10, default 0)");
+
+/* Fault injection, off by default: see vmalock_inject_failure(). */
+unsigned int vmalock_inject_order;
+module_param_named(inject_fail_order, vmalock_inject_order, uint, 0644);
+MODULE_PARM_DESC(inject_fail_order,
+		 "uint: order whose block allocations inject_fail_every applies to");
+
+unsigned int vmalock_inject_every;
+module_param_named(inject_fail_every, vmalock_inject_every, uint, 0644);
+MODULE_PARM_DESC(inject_fail_every,
+		 "uint: fail every Nth fault-time block allocation of inject_fail_order (0: never)");
+
 static int vmalock_open(struct inode *inode, struct file *file)
 {
-	pgoff_t nr_pages = (pgoff_t)READ_ONCE(vmalock_region_mb) <<
-			   (20 - PAGE_SHIFT);
 	struct vmalock_region *region;
 
-	region = vmalock_region_create(inode, nr_pages);
+	region = vmalock_region_create(inode);
 	if (!region)
 		return -ENOMEM;
 	file->private_data = region;
@@ -92,8 +164,9 @@ static int __init vmalock_init(void)
 		return ret;
 	}
 	vmalock_debugfs_init();
-	pr_info("vmalock %s loaded (abi %d, region %u MiB, per-VMA locks %s)\n",
+	pr_info("vmalock %s loaded (abi %d, region %u MiB, mode %s, per-VMA locks %s)\n",
 		VMALOCK_VERSION, VMALOCK_ABI_VERSION, vmalock_region_mb,
+		vmalock_mode_names[vmalock_default_mode],
 		VMALOCK_HAVE_PER_VMA_LOCK ? "yes" : "no");
 	return 0;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Regions: the pages behind one open file, and their lifetime.
+ * Regions: creation, the lockless page lookup, and destruction.
+ * What may change a region, and under which lock, is written beside
+ * struct vmalock_region in vmalock.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/gfp.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 
@@ -17,8 +18,7 @@
  */
 static const struct address_space_operations vmalock_aops;
 
-struct vmalock_region *vmalock_region_create(struct inode *inode,
-					     pgoff_t nr_pages)
+struct vmalock_region *vmalock_region_create(struct inode *inode)
 {
 	struct vmalock_region *region;
 
@@ -29,15 +29,16 @@ struct vmalock_region *vmalock_region_create(struct inode *inode,
 	address_space_init_once(&region->mapping);
 	region->mapping.host = inode;
 	region->mapping.a_ops = &vmalock_aops;
+	init_rwsem(&region->lock);
+	seqcount_init(&region->spec_seq);
 	xa_init(&region->pages);
-	region->nr_pages = nr_pages;
+	region->nr_pages = (pgoff_t)READ_ONCE(vmalock_region_mb) <<
+			   (20 - PAGE_SHIFT);
+	region->order = READ_ONCE(vmalock_default_order);
+	region->mode = READ_ONCE(vmalock_default_mode);
+	mutex_init(&region->mappings_lock);
+	INIT_LIST_HEAD(&region->mappings);
 	return region;
-}
-
-static void vmalock_region_free_page(struct page *page)
-{
-	put_page(page);
-	vmalock_count(VMALOCK_STAT_PAGES_FREED);
 }
 
 /* Called at release: no mapping and no fault can reach the region any more. */
@@ -46,15 +47,29 @@ void vmalock_region_destroy(struct vmalock_region *region)
 	struct page *page;
 	unsigned long index;
 
-	xa_for_each(&region->pages, index, page)
-		vmalock_region_free_page(page);
+	WARN_ON_ONCE(!list_empty(&region->mappings));
+	xa_for_each(&region->pages, index, page) {
+		put_page(page);
+		vmalock_count(VMALOCK_STAT_PAGES_FREED);
+	}
 	xa_destroy(&region->pages);
+	mutex_destroy(&region->mappings_lock);
 	kfree(region);
 }
 
-/* Lockless lookup: see the comment on vmalock_region.pages. */
-static struct page *vmalock_region_lookup(struct vmalock_region *region,
-					  pgoff_t pgoff)
+/**
+ * vmalock_region_lookup - the page at @pgoff, with a reference
+ * @region: the region
+ * @pgoff: page offset
+ *
+ * Lockless: see the comment on vmalock_region.pages.  A writer may take the
+ * page out concurrently; the reference keeps it alive, and the caller's mode
+ * decides whether what it then does with it is still valid.
+ *
+ * Return: the page with a reference the caller must drop, or NULL.
+ */
+struct page *vmalock_region_lookup(struct vmalock_region *region,
+				   pgoff_t pgoff)
 {
 	struct page *page;
 
@@ -73,41 +88,13 @@ static struct page *vmalock_region_lookup(struct vmalock_region *region,
 	return page;
 }
 
-/**
- * vmalock_region_get_page - the page at @pgoff, allocated on first touch
- * @region: the region
- * @pgoff: page offset inside the region, below region->nr_pages
- *
- * A new page is zeroed before it is published, so no mapping can ever see
- * its previous contents.  When two faults race to populate the same offset,
- * the first store wins and the loser frees its page.
- *
- * Return: the page with a reference the caller must drop, or an ERR_PTR.
- */
-struct page *vmalock_region_get_page(struct vmalock_region *region,
-				     pgoff_t pgoff)
+/* Pages the region holds; for REGION_INFO, under region->lock. */
+unsigned long vmalock_region_nr_held(struct vmalock_region *region)
 {
-	struct page *page, *old;
+	unsigned long index, n = 0;
+	struct page *page;
 
-	page = vmalock_region_lookup(region, pgoff);
-	if (page)
-		return page;
-
-	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	vmalock_count(VMALOCK_STAT_PAGES_ALLOCATED);
-	get_page(page);		/* the caller's reference */
-
-	old = xa_cmpxchg(&region->pages, pgoff, NULL, page, GFP_KERNEL);
-	if (likely(!old))
-		return page;
-
-	put_page(page);
-	vmalock_region_free_page(page);
-	if (xa_is_err(old))
-		return ERR_PTR(xa_err(old));
-	/* Lost the race: take the winner's page. */
-	page = vmalock_region_lookup(region, pgoff);
-	return page ?: ERR_PTR(-EAGAIN);
+	xa_for_each(&region->pages, index, page)
+		n++;
+	return n;
 }

@@ -6,11 +6,13 @@
  * The counters are plain per-CPU u64s bumped with this_cpu_inc(): a reader
  * sums them without stopping writers, so a sum may miss increments that are
  * in flight on other CPUs.  A reset races the same way; both are statistics,
- * not accounting that anything depends on.
+ * not accounting that anything depends on.  Arrays (folio_alloc,
+ * fault_ns_log2) are printed as name[element], non-zero elements only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/seq_file.h>
 
 #include "vmalock.h"
@@ -19,6 +21,30 @@ DEFINE_PER_CPU(struct vmalock_stats, vmalock_stats);
 
 static const char * const vmalock_counter_names[VMALOCK_STAT_NR] =
 	VMALOCK_COUNTER_NAMES;
+
+/* Index of the array a counter belongs to and its element, or -1. */
+static int vmalock_stat_element(int i, int *base)
+{
+	if (i >= VMALOCK_STAT_FAULT_NS_LOG2) {
+		*base = VMALOCK_STAT_FAULT_NS_LOG2;
+		return i - *base;
+	}
+	if (i >= VMALOCK_STAT_FOLIO_ALLOC) {
+		*base = VMALOCK_STAT_FOLIO_ALLOC;
+		return i - *base;
+	}
+	*base = i;
+	return -1;
+}
+
+/* One log2 bucket of fault service time: [2^i, 2^(i+1)) ns. */
+void vmalock_count_fault_ns(u64 ns)
+{
+	unsigned int bucket = ns ? ilog2(ns) : 0;
+
+	vmalock_count(VMALOCK_STAT_FAULT_NS_LOG2 +
+		      min_t(unsigned int, bucket, VMALOCK_FAULT_NS_BUCKETS - 1));
+}
 
 void vmalock_stats_read(struct vmalock_stats *sum)
 {
@@ -62,9 +88,19 @@ void vmalock_stats_log(const char *why)
 	vmalock_stats_read(&sum);
 	p = buf;
 	for (i = 0; i < VMALOCK_STAT_NR && left > 1; i++) {
-		int n = scnprintf(p, left, "\n  %-20s %llu",
-				  vmalock_counter_names[i], sum.count[i]);
+		int base, elem = vmalock_stat_element(i, &base);
+		int n;
 
+		if (elem < 0)
+			n = scnprintf(p, left, "\n  %-20s %llu",
+				      vmalock_counter_names[i], sum.count[i]);
+		else if (sum.count[i])
+			n = scnprintf(p, left, "\n  %s[%d]%*s %llu",
+				      vmalock_counter_names[base], elem,
+				      (int)(17 - strlen(vmalock_counter_names[base]) -
+					    (elem > 9)), "", sum.count[i]);
+		else
+			n = 0;
 		p += n;
 		left -= n;
 	}
@@ -78,9 +114,17 @@ static int vmalock_stats_show(struct seq_file *m, void *unused)
 	int i;
 
 	vmalock_stats_read(&sum);
-	for (i = 0; i < VMALOCK_STAT_NR; i++)
-		seq_printf(m, "%s %llu\n", vmalock_counter_names[i],
-			   sum.count[i]);
+	for (i = 0; i < VMALOCK_STAT_NR; i++) {
+		int base, elem = vmalock_stat_element(i, &base);
+
+		if (elem < 0)
+			seq_printf(m, "%s %llu\n", vmalock_counter_names[i],
+				   sum.count[i]);
+		else if (sum.count[i])
+			seq_printf(m, "%s[%d] %llu\n",
+				   vmalock_counter_names[base], elem,
+				   sum.count[i]);
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vmalock_stats);

@@ -24,7 +24,7 @@
 
 #define VMALOCK_DEVICE_NAME	"vmalock"
 #define VMALOCK_IOC_MAGIC	0xB9
-#define VMALOCK_ABI_VERSION	1
+#define VMALOCK_ABI_VERSION	2
 
 /*
  * VMALOCK_IOC_VERSION - what the loaded module speaks.
@@ -48,23 +48,65 @@ struct vmalock_version {
  * appended, never inserted, so an older tool reads a prefix of a newer
  * module's array.  Every counter is a sum over CPUs since load (or the last
  * reset).  VMALOCK_COUNTER_NAMES gives the name each one has in "stats",
- * JSON output, debugfs and the kernel log.
+ * JSON output, debugfs and the kernel log; README.md says what each counts.
+ * Two are arrays: folio_alloc (indexed by order) and fault_ns_log2 (a log2
+ * histogram of the time the fault handler took, in ns).
  */
+/* Orders counted by folio_alloc: 0 .. VMALOCK_FOLIO_ORDERS - 1. */
+#define VMALOCK_FOLIO_ORDERS		11
+/* Buckets of fault_ns_log2: bucket i counts service times in [2^i, 2^(i+1)) ns. */
+#define VMALOCK_FAULT_NS_BUCKETS	32
+
 enum vmalock_counter {
+	/* ABI 1 */
 	VMALOCK_STAT_FAULTS,		/* calls of the fault handler */
 	VMALOCK_STAT_FAULTS_VMA_LOCKED,	/* ... holding only the VMA lock */
 	VMALOCK_STAT_FAULTS_MMAP_LOCKED,/* ... holding mmap_lock */
 	VMALOCK_STAT_PAGES_ALLOCATED,	/* pages allocated for regions */
 	VMALOCK_STAT_PAGES_FREED,	/* region pages given back */
-	VMALOCK_STAT_NR
+	/* ABI 2: the fault engine */
+	VMALOCK_STAT_VMA_LOCK_SUCCESS,	/* faults done under their mapping's lock */
+	VMALOCK_STAT_VMA_LOCK_ABORT,	/* mapping write-locked: fell back */
+	VMALOCK_STAT_VMA_LOCK_RETRY,	/* locked, but had to redo under the coarse lock */
+	VMALOCK_STAT_VMA_LOCK_MISS,	/* mapping state found detached */
+	VMALOCK_STAT_SPEC_SUCCESS,	/* speculative faults that revalidated */
+	VMALOCK_STAT_SPEC_RETRY,	/* speculative attempts discarded */
+	VMALOCK_STAT_SPEC_FALLBACK,	/* speculative faults that gave up */
+	VMALOCK_STAT_PTE_NOTSAME,	/* entries a racing fault populated first */
+	VMALOCK_STAT_FOLIO_FALLBACK,	/* steps down from a preferred order */
+	VMALOCK_STAT_INVALIDATIONS,	/* INVALIDATE calls that succeeded */
+	VMALOCK_STAT_FILLS,		/* FILL calls that succeeded */
+	VMALOCK_STAT_WRITER_WAIT_NS,	/* writers' time to exclude faults */
+	/* folio_alloc[order], then fault_ns_log2[bucket] */
+	VMALOCK_STAT_FOLIO_ALLOC,
+	VMALOCK_STAT_FAULT_NS_LOG2 = VMALOCK_STAT_FOLIO_ALLOC + VMALOCK_FOLIO_ORDERS,
+	VMALOCK_STAT_NR = VMALOCK_STAT_FAULT_NS_LOG2 + VMALOCK_FAULT_NS_BUCKETS
 };
 
+/*
+ * Names of the counters; an array counter is named at its first element and
+ * its other elements have no name.
+ */
 #define VMALOCK_COUNTER_NAMES {						\
 	[VMALOCK_STAT_FAULTS]			= "faults",		\
 	[VMALOCK_STAT_FAULTS_VMA_LOCKED]	= "faults_vma_locked",	\
 	[VMALOCK_STAT_FAULTS_MMAP_LOCKED]	= "faults_mmap_locked",	\
 	[VMALOCK_STAT_PAGES_ALLOCATED]		= "pages_allocated",	\
 	[VMALOCK_STAT_PAGES_FREED]		= "pages_freed",	\
+	[VMALOCK_STAT_VMA_LOCK_SUCCESS]		= "vma_lock_success",	\
+	[VMALOCK_STAT_VMA_LOCK_ABORT]		= "vma_lock_abort",	\
+	[VMALOCK_STAT_VMA_LOCK_RETRY]		= "vma_lock_retry",	\
+	[VMALOCK_STAT_VMA_LOCK_MISS]		= "vma_lock_miss",	\
+	[VMALOCK_STAT_SPEC_SUCCESS]		= "spec_success",	\
+	[VMALOCK_STAT_SPEC_RETRY]		= "spec_retry",		\
+	[VMALOCK_STAT_SPEC_FALLBACK]		= "spec_fallback",	\
+	[VMALOCK_STAT_PTE_NOTSAME]		= "pte_notsame",	\
+	[VMALOCK_STAT_FOLIO_FALLBACK]		= "folio_fallback",	\
+	[VMALOCK_STAT_INVALIDATIONS]		= "invalidations",	\
+	[VMALOCK_STAT_FILLS]			= "fills",		\
+	[VMALOCK_STAT_WRITER_WAIT_NS]		= "writer_wait_ns",	\
+	[VMALOCK_STAT_FOLIO_ALLOC]		= "folio_alloc",	\
+	[VMALOCK_STAT_FAULT_NS_LOG2]		= "fault_ns_log2",	\
 }
 
 /*
@@ -96,7 +138,109 @@ struct vmalock_stats_arg {
 #define VMALOCK_STATS_LOG	_BITULL(1)
 #define VMALOCK_STATS_FLAGS	(VMALOCK_STATS_RESET | VMALOCK_STATS_LOG)
 
+/*
+ * Lock modes of a region's fault path (VMALOCK_IOC_SET_MODE):
+ * MMAP: every fault takes the region's coarse lock for read;
+ * VMA:  a fault read-trylocks only its own mapping, falling back to MMAP;
+ * SPEC: a fault takes no lock, revalidates against a sequence count before
+ *       its work becomes visible, and falls back to VMA after retries.
+ * Writers (FILL, INVALIDATE, SET_*) exclude faults of every mode.
+ */
+#define VMALOCK_MODE_MMAP	0
+#define VMALOCK_MODE_VMA	1
+#define VMALOCK_MODE_SPEC	2
+#define VMALOCK_MODE_NR		3
+
+/*
+ * struct vmalock_range - a page-aligned byte range of the region.
+ * @offset, @length:	in: both multiples of the page size; @length > 0;
+ *			offset + length within the region.
+ * @pattern:		in: FILL only: the value of every 64-bit word of
+ *			every new page; must be 0 for INVALIDATE.
+ */
+struct vmalock_range {
+	__u64 offset;
+	__u64 length;
+	__u64 pattern;
+};
+
+/*
+ * struct vmalock_value - a single in-argument.
+ * @value:	in: SET_SIZE: bytes, a multiple of the page size, 1 page to
+ *		1 TiB; SET_ORDER: 0 .. VMALOCK_FOLIO_ORDERS - 1;
+ *		SET_MODE: a VMALOCK_MODE_*.
+ */
+struct vmalock_value {
+	__u64 value;
+};
+
+/*
+ * struct vmalock_delay - race windows, for tests (all off by default).
+ * @point:	in: VMALOCK_DELAY_*.
+ * @pad:	must be zero.
+ * @usecs:	in: how long a fault or writer of this region sleeps at
+ *		@point, 0 (off) to VMALOCK_DELAY_MAX_US.
+ */
+struct vmalock_delay {
+	__u32 point;
+	__u32 pad;
+	__u64 usecs;
+};
+
+/* Speculative fault: after its snapshot, before it revalidates. */
+#define VMALOCK_DELAY_SPEC_WINDOW	0
+/* Writer: inside its critical section, every fault excluded. */
+#define VMALOCK_DELAY_WRITER		1
+#define VMALOCK_DELAY_NR		2
+#define VMALOCK_DELAY_MAX_US		10000000
+
+/*
+ * struct vmalock_region_info - the state of this open file's region.
+ * @size:	out: bytes.
+ * @order:	out: preferred folio order.
+ * @mode:	out: VMALOCK_MODE_*.
+ * @mappings:	out: number of mappings (VMAs) of the region.
+ * @pad:	out: zero.
+ * @pages:	out: pages the region holds.
+ */
+struct vmalock_region_info {
+	__u64 size;
+	__u32 order;
+	__u32 mode;
+	__u32 mappings;
+	__u32 pad;
+	__u64 pages;
+};
+
 #define VMALOCK_IOC_VERSION	_IOR(VMALOCK_IOC_MAGIC, 0x00, struct vmalock_version)
 #define VMALOCK_IOC_STATS	_IOWR(VMALOCK_IOC_MAGIC, 0x01, struct vmalock_stats_arg)
+
+/*
+ * The commands below act on the region of the open file they are called on.
+ * Each is a writer: once it returns, no mapping of the region in any process
+ * can read what it replaced.
+ *
+ * INVALIDATE: unmap the range from every mapping and free its pages; the
+ *	next touch gets a fresh zero page.  Private copies (COW) are kept.
+ *	EINVAL: range not page-aligned, empty, past the end, or @pattern set.
+ * FILL: replace every page of the range with a new page whose every 64-bit
+ *	word is @pattern.  EINVAL: as INVALIDATE; ENOMEM: pages could not be
+ *	allocated (nothing changed); EINTR: fatal signal (nothing changed).
+ * SET_SIZE: resize; shrinking unmaps and frees what lies past the new end.
+ *	EINVAL: not page-aligned, 0 or above 1 TiB.
+ * SET_ORDER: preferred folio order of first-touch faults.  EINVAL: too big.
+ * SET_MODE: lock mode of the fault path.  EINVAL: unknown mode.
+ * SET_DELAY: race windows.  EINVAL: unknown point, @pad set, too long.
+ * REGION_INFO: read the region's state.
+ * All but REGION_INFO may fail with EINTR when a fatal signal interrupts
+ * the wait for faults in flight.
+ */
+#define VMALOCK_IOC_INVALIDATE	_IOW(VMALOCK_IOC_MAGIC, 0x02, struct vmalock_range)
+#define VMALOCK_IOC_FILL	_IOW(VMALOCK_IOC_MAGIC, 0x03, struct vmalock_range)
+#define VMALOCK_IOC_SET_SIZE	_IOW(VMALOCK_IOC_MAGIC, 0x04, struct vmalock_value)
+#define VMALOCK_IOC_SET_ORDER	_IOW(VMALOCK_IOC_MAGIC, 0x05, struct vmalock_value)
+#define VMALOCK_IOC_SET_MODE	_IOW(VMALOCK_IOC_MAGIC, 0x06, struct vmalock_value)
+#define VMALOCK_IOC_SET_DELAY	_IOW(VMALOCK_IOC_MAGIC, 0x07, struct vmalock_delay)
+#define VMALOCK_IOC_REGION_INFO	_IOR(VMALOCK_IOC_MAGIC, 0x08, struct vmalock_region_info)
 
 #endif /* _UAPI_VMALOCK_H */

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The locking protocol between faults and writers, after the per-VMA locks
+ * series (merged in 6.4) and the speculative page fault series.
+ *
+ * A writer (every ioctl that changes pages or modes) runs
+ *   vmalock_write_begin()  take region->lock for write; in VMA and SPEC
+ *                          modes write-lock ("mark") every mapping whose
+ *                          file range meets the pages it changes; make
+ *                          spec_seq odd
+ *   ...change pages, unmap_mapping_range()...
+ *   vmalock_write_end()    make spec_seq even; in SPEC mode wait for the
+ *                          speculative faults in flight; free what it
+ *                          replaced; advance lock_seq, which unlocks every
+ *                          marked mapping at once; drop region->lock.
+ *
+ * A fault is protected, depending on the region's mode, by region->lock for
+ * read (MMAP), its own mapping's lock for read (VMA), or nothing but a
+ * spec_seq snapshot it revalidates (SPEC); see vmalock_fault.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+
+#include "vmalock.h"
+
+DEFINE_SRCU(vmalock_srcu);
+
+void vmalock_delay(struct vmalock_region *region, unsigned int point)
+{
+	unsigned int us = READ_ONCE(region->delay_us[point]);
+
+	if (unlikely(us))
+		fsleep(us);
+}
+
+/*
+ * vma_start_read() of the series: fail at once, never wait, if the current
+ * writer has marked the mapping.  The second check catches a writer that
+ * marked it between the first check and the trylock.  Pairs with
+ * vmalock_mark_mapping() and the release in vmalock_write_end().
+ */
+bool vmalock_mapping_read_trylock(struct vmalock_mapping *m)
+{
+	struct vmalock_region *region = m->region;
+
+	/* Acquire: pairs with the release in vmalock_write_end(). */
+	if (READ_ONCE(m->lock_seq) == smp_load_acquire(&region->lock_seq))
+		return false;
+	if (!down_read_trylock(&m->lock))
+		return false;
+	/* Marked between the first check and the trylock? */
+	if (READ_ONCE(m->lock_seq) == smp_load_acquire(&region->lock_seq)) {
+		up_read(&m->lock);
+		return false;
+	}
+	return true;
+}
+
+void vmalock_mapping_read_unlock(struct vmalock_mapping *m)
+{
+	up_read(&m->lock);
+}
+
+/*
+ * vma_start_write() of the series: wait for the faults that hold the mapping
+ * for read, then mark it; it stays write-locked until lock_seq advances.
+ */
+static void vmalock_mark_mapping(struct vmalock_mapping *m,
+				 unsigned long seq)
+{
+	if (READ_ONCE(m->lock_seq) == seq)
+		return;
+	down_write(&m->lock);
+	WRITE_ONCE(m->lock_seq, seq);
+	up_write(&m->lock);
+}
+
+static bool vmalock_mapping_meets(struct vmalock_mapping *m, pgoff_t first,
+				  pgoff_t last)
+{
+	pgoff_t start = m->vma->vm_pgoff;
+
+	return start <= last && first <= start + vma_pages(m->vma) - 1;
+}
+
+/*
+ * The mappings a writer touches are those whose file range meets its pages.
+ * i_mmap_rwsem fixes every VMA's range while we look, and mappings_lock
+ * keeps each listed VMA alive (->close waits for it).  No mapping can be
+ * created meanwhile: ->mmap and ->open wait for region->lock, which the
+ * writer holds.
+ */
+static void vmalock_mark_mappings(struct vmalock_write *w)
+{
+	struct vmalock_region *region = w->region;
+	struct vmalock_mapping *m;
+
+	i_mmap_lock_read(&region->mapping);
+	mutex_lock(&region->mappings_lock);
+	list_for_each_entry(m, &region->mappings, node)
+		if (vmalock_mapping_meets(m, w->first, w->last))
+			vmalock_mark_mapping(m, region->lock_seq);
+	mutex_unlock(&region->mappings_lock);
+	i_mmap_unlock_read(&region->mapping);
+}
+
+/**
+ * vmalock_write_begin - exclude every fault from pages @first .. @last
+ * @w: the update, initialised here
+ * @region: the region
+ * @first: first page offset the update changes
+ * @last: last page offset it changes, ULONG_MAX for the end of the region
+ * @all: mark every mapping and flush speculative faults whatever the mode
+ *
+ * Return: 0, or -EINTR if a fatal signal came while waiting for the lock.
+ */
+int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
+			pgoff_t first, pgoff_t last, bool all)
+{
+	u64 start = ktime_get_ns();
+
+	w->region = region;
+	w->all = all;
+	INIT_LIST_HEAD(&w->freed);
+	if (down_write_killable(&region->lock))
+		return -EINTR;
+
+	w->mode = region->mode;
+	w->first = all ? 0 : first;
+	w->last = all ? ULONG_MAX : last;
+	if (all || w->mode != VMALOCK_MODE_MMAP)
+		vmalock_mark_mappings(w);
+
+	raw_write_seqcount_begin(&region->spec_seq);
+	/*
+	 * Order the odd count before anything the update does to page tables.
+	 * A speculative fault installs its entry, then rechecks the count: one
+	 * of the two sides must see the other.  Pairs with smp_mb() in
+	 * vmalock_spec_changed().
+	 */
+	smp_mb();
+
+	vmalock_count_add(VMALOCK_STAT_WRITER_WAIT_NS, ktime_get_ns() - start);
+	vmalock_delay(region, VMALOCK_DELAY_WRITER);
+	return 0;
+}
+
+/* Take a page out of the region: freed by vmalock_write_end(), not before. */
+void vmalock_write_take_page(struct vmalock_write *w, struct page *page)
+{
+	/* Region pages are never on the LRU: lru is ours to use. */
+	list_add(&page->lru, &w->freed);
+}
+
+void vmalock_write_end(struct vmalock_write *w)
+{
+	struct vmalock_region *region = w->region;
+	struct page *page, *next;
+
+	raw_write_seqcount_end(&region->spec_seq);
+
+	/*
+	 * A speculative fault that raced with the update may have installed an
+	 * entry for a page taken out above; it sees spec_seq changed and zaps
+	 * it before it leaves its SRCU read section.  Wait for that, so that
+	 * when we return no entry can point to old contents, and so that the
+	 * region still owns every page any entry points to.
+	 */
+	if (w->all || w->mode == VMALOCK_MODE_SPEC)
+		synchronize_srcu(&vmalock_srcu);
+
+	list_for_each_entry_safe(page, next, &w->freed, lru) {
+		list_del(&page->lru);
+		put_page(page);
+		vmalock_count(VMALOCK_STAT_PAGES_FREED);
+	}
+
+	/* Unlock every marked mapping at once. */
+	smp_store_release(&region->lock_seq, region->lock_seq + 1);
+	up_write(&region->lock);
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mappings: the state each VMA of a region carries, from mmap to munmap,
+ * through split, mremap and fork.
+ *
+ * The core calls ->open for every VMA it creates from an existing one
+ * (__split_vma, copy_vma for mremap, dup_mmap for fork) and ->close for
+ * every VMA it removes; a VMA with ->close is never merged away.  So each
+ * VMA gets its own struct vmalock_mapping, and the region's list holds
+ * exactly its live VMAs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "vmalock.h"
+
+/*
+ * Called with region->lock held for read, so no writer is in its update: a
+ * new mapping starts unlocked (its lock_seq differs from the region's) and
+ * every later writer finds it on the list.
+ */
+static void vmalock_mapping_attach(struct vmalock_mapping *m,
+				   struct vmalock_region *region,
+				   struct vm_area_struct *vma)
+{
+	m->region = region;
+	m->vma = vma;
+	init_rwsem(&m->lock);
+	m->lock_seq = region->lock_seq - 1;
+	mutex_lock(&region->mappings_lock);
+	list_add(&m->node, &region->mappings);
+	region->nr_mappings++;
+	mutex_unlock(&region->mappings_lock);
+	vma->vm_private_data = m;
+}
+
+/* ->open cannot fail, and the object is small: __GFP_NOFAIL. */
+static void vmalock_vm_open(struct vm_area_struct *vma)
+{
+	struct vmalock_mapping *old = vma->vm_private_data;
+	struct vmalock_region *region = old->region;
+	struct vmalock_mapping *m;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
+	down_read(&region->lock);
+	vmalock_mapping_attach(m, region, vma);
+	up_read(&region->lock);
+}
+
+/*
+ * The VMA is already out of the i_mmap tree and no fault can reach it, but
+ * a writer may still be walking the list: mappings_lock waits for it.  The
+ * state is freed after a grace period because faults look it up under RCU.
+ */
+static void vmalock_vm_close(struct vm_area_struct *vma)
+{
+	struct vmalock_mapping *m = vma->vm_private_data;
+	struct vmalock_region *region = m->region;
+
+	mutex_lock(&region->mappings_lock);
+	list_del(&m->node);
+	region->nr_mappings--;
+	mutex_unlock(&region->mappings_lock);
+	WRITE_ONCE(m->detached, true);
+	kfree_rcu(m, rcu);
+}
+
+/*
+ * ->map_pages is what lets 6.4+ call ->fault under the per-VMA lock at all:
+ * see vmalock_map_pages().
+ */
+static const struct vm_operations_struct vmalock_vm_ops = {
+	.open		= vmalock_vm_open,
+	.close		= vmalock_vm_close,
+	.fault		= vmalock_fault,
+	.map_pages	= vmalock_map_pages,
+};
+
+int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vmalock_region *region = file->private_data;
+	struct vmalock_mapping *m;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	if (down_read_killable(&region->lock)) {
+		kfree(m);
+		return -EINTR;
+	}
+	vmalock_mapping_attach(m, region, vma);
+	up_read(&region->lock);
+
+	/*
+	 * vm_insert_page(s) would set VM_MIXEDMAP itself, asserting that
+	 * mmap_lock is held for write, which no fault holds.
+	 */
+	vm_flags_set(vma, VM_MIXEDMAP);
+	vma->vm_ops = &vmalock_vm_ops;
+	return 0;
+}
+

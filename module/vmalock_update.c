@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writers: the ioctls that change a region.  Each runs between
+ * vmalock_write_begin() and vmalock_write_end() (vmalock_lock.c), which
+ * exclude faults of every mode from the pages it changes, and follows the
+ * same order: take pages out of the xarray, zap every entry that maps them,
+ * and let vmalock_write_end() free them once no fault can still be
+ * installing one.  When the call returns, no mapping can read what it
+ * replaced.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vmalock.h"
+
+/* Entries taken out under the xarray lock before it is dropped for a breath. */
+#define VMALOCK_TAKE_BATCH	1024
+
+/* Take every page in @first .. @last out of the region. */
+static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
+			       pgoff_t last)
+{
+	XA_STATE(xas, &w->region->pages, first);
+	unsigned int n = 0;
+	struct page *page;
+
+	xas_lock(&xas);
+	xas_for_each(&xas, page, last) {
+		xas_store(&xas, NULL);
+		vmalock_write_take_page(w, page);
+		if (++n % VMALOCK_TAKE_BATCH)
+			continue;
+		xas_pause(&xas);
+		xas_unlock(&xas);
+		cond_resched();
+		xas_lock(&xas);
+	}
+	xas_unlock(&xas);
+}
+
+/* Zap every entry of every mapping that maps @first .. @first + @nr - 1. */
+static void vmalock_zap(struct vmalock_region *region, pgoff_t first,
+			pgoff_t nr)
+{
+	unmap_mapping_range(&region->mapping, (loff_t)first << PAGE_SHIFT,
+			    (loff_t)nr << PAGE_SHIFT, 0);
+}
+
+int vmalock_invalidate(struct vmalock_region *region, pgoff_t first,
+		       pgoff_t nr)
+{
+	struct vmalock_write w;
+	int err;
+
+	err = vmalock_write_begin(&w, region, first, first + nr - 1, false);
+	if (err)
+		return err;
+	if (first + nr > region->nr_pages) {
+		err = -EINVAL;
+	} else {
+		vmalock_take_range(&w, first, first + nr - 1);
+		vmalock_zap(region, first, nr);
+		vmalock_count(VMALOCK_STAT_INVALIDATIONS);
+	}
+	vmalock_write_end(&w);
+	return err;
+}
+
+static void vmalock_put_pages(struct page **pages, pgoff_t nr)
+{
+	pgoff_t i;
+
+	for (i = 0; i < nr; i++)
+		put_page(pages[i]);
+	vmalock_count_add(VMALOCK_STAT_PAGES_FREED, nr);
+}
+
+/*
+ * Allocate and fill the new pages before the update, outside every lock:
+ * faults wait for a writer only while it swaps pages, not while it builds
+ * them.
+ */
+static struct page **vmalock_fill_prepare(pgoff_t nr, u64 pattern)
+{
+	struct page **pages;
+	pgoff_t i;
+	int err;
+
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < nr; i++) {
+		void *addr;
+
+		err = -EINTR;
+		if (fatal_signal_pending(current))
+			goto fail;
+		err = -ENOMEM;
+		pages[i] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN |
+				      __GFP_RETRY_MAYFAIL);
+		if (!pages[i])
+			goto fail;
+		vmalock_count(VMALOCK_STAT_PAGES_ALLOCATED);
+		addr = kmap_local_page(pages[i]);
+		memset64(addr, pattern, PAGE_SIZE / sizeof(u64));
+		kunmap_local(addr);
+		cond_resched();
+	}
+	return pages;
+
+fail:
+	vmalock_put_pages(pages, i);
+	kvfree(pages);
+	return ERR_PTR(err);
+}
+
+/*
+ * Reserve the xarray slots of the range, so that storing the new pages under
+ * the writer lock cannot fail halfway.  A reserved slot reads as empty.
+ */
+static int vmalock_reserve(struct vmalock_region *region, pgoff_t first,
+			   pgoff_t nr)
+{
+	pgoff_t i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = xa_reserve(&region->pages, first + i, GFP_KERNEL);
+		if (err) {
+			while (i--)
+				xa_release(&region->pages, first + i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
+		 u64 pattern)
+{
+	struct vmalock_write w;
+	struct page **pages;
+	pgoff_t i;
+	int err;
+
+	pages = vmalock_fill_prepare(nr, pattern);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	err = vmalock_reserve(region, first, nr);
+	if (err)
+		goto out_put;
+	err = vmalock_write_begin(&w, region, first, first + nr - 1, false);
+	if (err)
+		goto out_release;
+	if (first + nr > region->nr_pages) {
+		vmalock_write_end(&w);
+		err = -EINVAL;
+		goto out_release;
+	}
+	for (i = 0; i < nr; i++) {
+		struct page *old = xa_store(&region->pages, first + i,
+					    pages[i], GFP_KERNEL);
+
+		if (old)
+			vmalock_write_take_page(&w, old);
+	}
+	vmalock_zap(region, first, nr);
+	vmalock_count(VMALOCK_STAT_FILLS);
+	vmalock_write_end(&w);
+	kvfree(pages);
+	return 0;
+
+out_release:
+	for (i = 0; i < nr; i++)
+		xa_release(&region->pages, first + i);
+out_put:
+	vmalock_put_pages(pages, nr);
+	kvfree(pages);
+	return err;
+}
+
+/*
+ * Shrinking takes out and unmaps everything past the new end.  Growing
+ * takes out what a speculative fault may have published past the old end
+ * while it raced with an earlier shrink, so the new pages read as zero.
+ */
+int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
+{
+	struct vmalock_write w;
+	pgoff_t old;
+	int err;
+
+	err = vmalock_write_begin(&w, region, nr_pages, ULONG_MAX, false);
+	if (err)
+		return err;
+	old = region->nr_pages;
+	if (nr_pages < old) {
+		vmalock_take_range(&w, nr_pages, ULONG_MAX);
+		unmap_mapping_range(&region->mapping,
+				    (loff_t)nr_pages << PAGE_SHIFT, 0, 0);
+	} else if (nr_pages > old) {
+		vmalock_take_range(&w, old, nr_pages - 1);
+	}
+	WRITE_ONCE(region->nr_pages, nr_pages);
+	vmalock_write_end(&w);
+	return 0;
+}
+
+int vmalock_set_order(struct vmalock_region *region, unsigned int order)
+{
+	struct vmalock_write w;
+	int err;
+
+	/* An empty range: no mapping is marked, faults only see the order. */
+	err = vmalock_write_begin(&w, region, 1, 0, false);
+	if (err)
+		return err;
+	WRITE_ONCE(region->order, order);
+	vmalock_write_end(&w);
+	return 0;
+}
+
+/*
+ * Every fault path rechecks the mode under its own protection.  Marking
+ * every mapping waits out the VMA-mode faults, and the SRCU flush in
+ * vmalock_write_end() the speculative ones, so a fault never runs under a
+ * protection the writers of the new mode do not respect.
+ */
+int vmalock_set_mode(struct vmalock_region *region, unsigned int mode)
+{
+	struct vmalock_write w;
+	int err;
+
+	err = vmalock_write_begin(&w, region, 0, ULONG_MAX, true);
+	if (err)
+		return err;
+	WRITE_ONCE(region->mode, mode);
+	vmalock_write_end(&w);
+	return 0;
+}
