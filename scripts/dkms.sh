@@ -13,6 +13,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 src=/usr/src/vmalock-$ver
 
+# Whether dkms knows this version.  Captured, not piped into "grep -q": with
+# pipefail, grep exiting early would fail the pipeline and answer "no".
+registered() {
+	[ -n "$(dkms status -m vmalock -v "$ver" 2>/dev/null)" ]
+}
+
 case "${1:-}" in
 install)
 	shift
@@ -21,7 +27,7 @@ install)
 	rm -rf "$src"
 	mkdir -p "$src"
 	cp -r "$top/dkms.conf" "$top/Kbuild" "$top/module" "$src/"
-	dkms status -m vmalock -v "$ver" | grep -q . || dkms add -m vmalock -v "$ver"
+	registered || dkms add -m vmalock -v "$ver"
 	for k in "${kvers[@]}"; do
 		dkms build -m vmalock -v "$ver" -k "$k"
 		dkms install -m vmalock -v "$ver" -k "$k" --force
@@ -29,7 +35,7 @@ install)
 	dkms status -m vmalock
 	;;
 remove)
-	if dkms status -m vmalock -v "$ver" | grep -q .; then
+	if registered; then
 		dkms remove -m vmalock -v "$ver" --all
 	fi
 	rm -rf "$src"

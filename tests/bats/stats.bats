@@ -11,7 +11,18 @@ teardown() { vmalock_teardown; }
 @test "stats --json has exactly the documented counters" {
 	run -0 "$CTL" stats --json
 	[ "$(jq -r 'keys_unsorted | join(" ")' <<<"$output")" = \
-		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed" ]
+		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed vma_lock_success vma_lock_abort vma_lock_retry vma_lock_miss spec_success spec_retry spec_fallback pte_notsame folio_fallback invalidations fills writer_wait_ns folio_alloc fault_ns_log2" ]
+	# folio_alloc maps every order to a count, fault_ns_log2 every bucket.
+	[ "$(jq -r '.folio_alloc | keys_unsorted | join(" ")' <<<"$output")" = \
+		"0 1 2 3 4 5 6 7 8 9 10" ]
+	[ "$(jq '.fault_ns_log2 | length' <<<"$output")" -eq 32 ]
+}
+
+@test "every fault lands in one bucket of the service-time histogram" {
+	local before
+	before=$(stats_snapshot)
+	"$CTL" touch --pages 20 >/dev/null
+	[ $(($(counter fault_ns_log2 | jq 'add') - $(jq '.fault_ns_log2 | add' <<<"$before"))) -eq 20 ]
 }
 
 @test "every first touch is one fault and one page; a second touch is neither" {
@@ -47,7 +58,7 @@ teardown() { vmalock_teardown; }
 	run -0 "$CTL" stats --json --reset
 	[ "$(jq -r .faults <<<"$output")" -ge 4 ]
 	run -0 "$CTL" stats --json
-	[ "$(jq '[.[]] | add' <<<"$output")" -eq 0 ]
+	[ "$(jq '[.[] | if type == "object" then add else . end] | add' <<<"$output")" -eq 0 ]
 }
 
 @test "stats --dmesg writes every counter to the kernel log in one block" {

@@ -259,6 +259,39 @@ static int ioctl_errors(const char *unused)
 	expect_eq("stats to bad address", ioctl(fd, VMALOCK_IOC_STATS, &arg), -1);
 	expect_eq("stats to bad address errno", errno, EFAULT);
 
+	/* Region commands: out-of-range values and reserved fields. */
+	{
+		struct vmalock_value v = { .value = VMALOCK_MODE_NR };
+		struct vmalock_delay d = { .point = VMALOCK_DELAY_NR };
+		struct vmalock_range r = { .offset = 0, .length = 4096,
+					   .pattern = 1 };
+
+		expect_eq("mode out of range", ioctl(fd, VMALOCK_IOC_SET_MODE, &v), -1);
+		expect_eq("mode errno", errno, EINVAL);
+		v.value = VMALOCK_FOLIO_ORDERS;
+		expect_eq("order out of range", ioctl(fd, VMALOCK_IOC_SET_ORDER, &v), -1);
+		expect_eq("order errno", errno, EINVAL);
+		expect_eq("unknown delay point", ioctl(fd, VMALOCK_IOC_SET_DELAY, &d), -1);
+		expect_eq("delay point errno", errno, EINVAL);
+		d.point = VMALOCK_DELAY_WRITER;
+		d.usecs = VMALOCK_DELAY_MAX_US + 1;
+		expect_eq("delay too long", ioctl(fd, VMALOCK_IOC_SET_DELAY, &d), -1);
+		expect_eq("delay too long errno", errno, EINVAL);
+		d.usecs = 0;
+		d.pad = 1;
+		expect_eq("delay pad", ioctl(fd, VMALOCK_IOC_SET_DELAY, &d), -1);
+		expect_eq("delay pad errno", errno, EINVAL);
+		expect_eq("INVALIDATE with a pattern",
+			  ioctl(fd, VMALOCK_IOC_INVALIDATE, &r), -1);
+		expect_eq("INVALIDATE pattern errno", errno, EINVAL);
+		r.offset = ~0ULL & ~4095ULL;
+		expect_eq("FILL past 2^64", ioctl(fd, VMALOCK_IOC_FILL, &r), -1);
+		expect_eq("FILL overflow errno", errno, EINVAL);
+		expect_eq("REGION_INFO to NULL",
+			  ioctl(fd, VMALOCK_IOC_REGION_INFO, NULL), -1);
+		expect_eq("REGION_INFO errno", errno, EFAULT);
+	}
+
 	/* Size query: addr 0 returns the module's count and copies nothing. */
 	arg.addr = 0;
 	arg.count = 0;
