@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vmalockctl fill: replace a range of a region's pages with patterned ones. */
-#include <unistd.h>
-
 #include "vmalockctl.h"
 
 static int fill_run(int argc, char **argv);
@@ -38,37 +36,6 @@ const struct vmalockctl_cmd cmd_fill = {
 
 static int fill_run(int argc, char **argv)
 {
-	static const char *const arg_names[] = {
-		"OFFSET", "LENGTH", "PATTERN"
-	};
-	struct vmalock_range range = { 0 };
-	struct vmalock_version ver;
-	struct region_args ra;
-	uint64_t offset, length, pattern;
-	char hint[160];
-	int ret;
-
-	ret = region_parse(&cmd_fill, argc, argv, arg_names, 3, true, false,
-			   &ra);
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	ret = parse_bytes_option(&cmd_fill, "OFFSET", ra.args[0], &offset);
-	if (!ret)
-		ret = parse_bytes_option(&cmd_fill, "LENGTH", ra.args[1],
-					 &length);
-	if (!ret)
-		ret = parse_pattern_option(&cmd_fill, "PATTERN", ra.args[2],
-					   &pattern);
-	if (ret)
-		return ret;
-	if (region_use_fd(ra.fd, &ver))
-		return 1;
-	range.offset = offset;
-	range.length = length;
-	range.pattern = pattern;
-	snprintf(hint, sizeof(hint),
-		 "OFFSET and LENGTH must be multiples of the page size (%ld), LENGTH above 0, the range inside the region",
-		 sysconf(_SC_PAGESIZE));
-	return region_ioctl(ra.fd, VMALOCK_IOC_FILL, "VMALOCK_IOC_FILL",
-			    &range, hint);
+	return region_range_run(&cmd_fill, argc, argv, VMALOCK_IOC_FILL,
+				"VMALOCK_IOC_FILL", true);
 }

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vmalockctl invalidate: drop a range of a region's pages. */
-#include <unistd.h>
-
 #include "vmalockctl.h"
 
 static int invalidate_run(int argc, char **argv);
@@ -37,33 +35,7 @@ const struct vmalockctl_cmd cmd_invalidate = {
 
 static int invalidate_run(int argc, char **argv)
 {
-	static const char *const arg_names[] = { "OFFSET", "LENGTH" };
-	struct vmalock_range range = { 0 };
-	struct vmalock_version ver;
-	struct region_args ra;
-	uint64_t offset, length;
-	char hint[160];
-	int ret;
-
-	ret = region_parse(&cmd_invalidate, argc, argv, arg_names, 2, true,
-			   false, &ra);
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	ret = parse_bytes_option(&cmd_invalidate, "OFFSET", ra.args[0],
-				 &offset);
-	if (!ret)
-		ret = parse_bytes_option(&cmd_invalidate, "LENGTH", ra.args[1],
-					 &length);
-	if (ret)
-		return ret;
-	if (region_use_fd(ra.fd, &ver))
-		return 1;
-	/* pattern stays 0: the module wants it so for INVALIDATE. */
-	range.offset = offset;
-	range.length = length;
-	snprintf(hint, sizeof(hint),
-		 "OFFSET and LENGTH must be multiples of the page size (%ld), LENGTH above 0, the range inside the region",
-		 sysconf(_SC_PAGESIZE));
-	return region_ioctl(ra.fd, VMALOCK_IOC_INVALIDATE,
-			    "VMALOCK_IOC_INVALIDATE", &range, hint);
+	return region_range_run(&cmd_invalidate, argc, argv,
+				VMALOCK_IOC_INVALIDATE,
+				"VMALOCK_IOC_INVALIDATE", false);
 }

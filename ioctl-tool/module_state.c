@@ -28,13 +28,16 @@ bool vmalock_module_loaded(void)
 	return stat(VMALOCK_SYSFS_DIR "/initstate", &st) == 0;
 }
 
-/* MODULE_VERSION() as sysfs shows it; returns 0 or -errno. */
-int vmalock_sysfs_version(char *buf, size_t len)
+/*
+ * Read the one-line sysfs file @path into @buf (at most @len - 1 bytes),
+ * without its trailing newline.  Returns 0 or -errno.
+ */
+static int sysfs_read_line(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd, err;
 
-	fd = open(VMALOCK_SYSFS_DIR "/version", O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
@@ -44,6 +47,17 @@ int vmalock_sysfs_version(char *buf, size_t len)
 		return -err;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* MODULE_VERSION() as sysfs shows it; returns 0 or -errno. */
+int vmalock_sysfs_version(char *buf, size_t len)
+{
+	int err;
+
+	err = sysfs_read_line(VMALOCK_SYSFS_DIR "/version", buf, len);
+	if (err)
+		return err;
 	return buf[0] ? 0 : -ENODATA;
 }
 
@@ -101,21 +115,9 @@ struct kmod_ctx *vmalock_kmod_new(void)
 int vmalock_param_read(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd, err;
 
 	snprintf(path, sizeof(path), VMALOCK_PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return sysfs_read_line(path, buf, len);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmalockctl.h"
 
@@ -33,6 +34,21 @@ static const char *const delay_point_names[] = {
 static_assert(ARRAY_SIZE(delay_point_names) == VMALOCK_DELAY_NR,
 	      "one name per VMALOCK_DELAY_*");
 
+/* The index of @s in @names[@n]; returns 0, or -EINVAL if not there. */
+static int name_index(const char *const *names, uint32_t n, const char *s,
+		      uint32_t *idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* NULL for a mode this tool does not know. */
 const char *vmalock_mode_name(uint32_t mode)
 {
@@ -42,15 +58,7 @@ const char *vmalock_mode_name(uint32_t mode)
 /* Returns 0, or -EINVAL for a name that is not a mode. */
 int vmalock_parse_mode(const char *s, uint32_t *mode)
 {
-	uint32_t i;
-
-	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return name_index(mode_names, ARRAY_SIZE(mode_names), s, mode);
 }
 
 int parse_mode_arg(const struct vmalockctl_cmd *cmd, const char *what,
@@ -82,15 +90,8 @@ const char *vmalock_delay_point_name(uint32_t point)
 
 int vmalock_parse_delay_point(const char *s, uint32_t *point)
 {
-	uint32_t i;
-
-	for (i = 0; i < ARRAY_SIZE(delay_point_names); i++) {
-		if (strcmp(s, delay_point_names[i]) == 0) {
-			*point = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return name_index(delay_point_names, ARRAY_SIZE(delay_point_names), s,
+			  point);
 }
 
 /* The value of --fd; returns 0 or EXIT_USAGE. */
@@ -232,6 +233,49 @@ int region_ioctl(int fd, unsigned long request, const char *request_name,
 			strerror(err));
 	}
 	return 1;
+}
+
+/*
+ * The whole of fill and invalidate: parse "--fd N OFFSET LENGTH", and
+ * PATTERN after them if @with_pattern, check the descriptor and hand the
+ * range to @request.  Returns the exit code.
+ */
+int region_range_run(const struct vmalockctl_cmd *cmd, int argc, char **argv,
+		     unsigned long request, const char *request_name,
+		     bool with_pattern)
+{
+	static const char *const arg_names[] = {
+		"OFFSET", "LENGTH", "PATTERN"
+	};
+	struct vmalock_range range = { 0 };
+	struct vmalock_version ver;
+	struct region_args ra;
+	/* Without PATTERN (invalidate) it stays 0: the module wants it so. */
+	uint64_t offset, length, pattern = 0;
+	char hint[160];
+	int ret;
+
+	ret = region_parse(cmd, argc, argv, arg_names, with_pattern ? 3 : 2,
+			   true, false, &ra);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = parse_bytes_option(cmd, "OFFSET", ra.args[0], &offset);
+	if (!ret)
+		ret = parse_bytes_option(cmd, "LENGTH", ra.args[1], &length);
+	if (!ret && with_pattern)
+		ret = parse_pattern_option(cmd, "PATTERN", ra.args[2],
+					   &pattern);
+	if (ret)
+		return ret;
+	if (region_use_fd(ra.fd, &ver))
+		return 1;
+	range.offset = offset;
+	range.length = length;
+	range.pattern = pattern;
+	snprintf(hint, sizeof(hint),
+		 "OFFSET and LENGTH must be multiples of the page size (%ld), LENGTH above 0, the range inside the region",
+		 sysconf(_SC_PAGESIZE));
+	return region_ioctl(ra.fd, request, request_name, &range, hint);
 }
 
 int region_set_value(int fd, unsigned long request, const char *request_name,

@@ -152,6 +152,9 @@ int parse_fd_option(const struct vmalockctl_cmd *cmd, const char *s,
 int region_use_fd(int fd, struct vmalock_version *ver);
 int region_ioctl(int fd, unsigned long request, const char *request_name,
 		 void *arg, const char *einval_hint);
+int region_range_run(const struct vmalockctl_cmd *cmd, int argc, char **argv,
+		     unsigned long request, const char *request_name,
+		     bool with_pattern);
 const char *vmalock_mode_name(uint32_t mode);
 int vmalock_parse_mode(const char *s, uint32_t *mode);
 int parse_mode_arg(const struct vmalockctl_cmd *cmd, const char *what,

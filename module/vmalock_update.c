@@ -31,6 +31,9 @@ static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
 
 	xas_lock(&xas);
 	xas_for_each(&xas, page, last) {
+		/* A FILL's reservation: that FILL owns the slot, leave it. */
+		if (xa_is_zero(page))
+			continue;
 		xas_store(&xas, NULL);
 		vmalock_write_take_page(w, page);
 		if (++n % VMALOCK_TAKE_BATCH)
@@ -166,7 +169,10 @@ int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
 		struct page *old = xa_store(&region->pages, first + i,
 					    pages[i], GFP_KERNEL);
 
-		if (old)
+		/* The slot was reserved: storing allocates nothing. */
+		if (WARN_ON_ONCE(xa_is_err(old)))
+			put_page(pages[i]);
+		else if (old)
 			vmalock_write_take_page(&w, old);
 	}
 	vmalock_zap(region, first, nr);

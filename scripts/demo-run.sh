@@ -19,7 +19,11 @@ show() {
 [ -e /sys/module/vmalock ] && "$ctl" unload
 "$ctl" load --path "${VMALOCK_KO:-$top/build/$(uname -r)/vmalock.ko}"
 show info
-show touch --pages "$pages" --threads "$threads" --write --verify
+# The same first-touch workload under each lock mode of the fault path.
+for mode in mmap vma spec; do
+	show touch --mode "$mode" --pages "$pages" --threads "$threads" --write --verify
+done
+show touch --mode spec --order 4 --pages "$pages" --threads "$threads" --write --verify
 show touch --pages "$pages" --threads "$threads" --private --write --verify
 show stats
 "$ctl" stats --dmesg >/dev/null
