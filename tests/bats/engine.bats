@@ -25,6 +25,12 @@ generation() {
 		engine generation "$1" 300
 	GEN=$(head -n 1 <<<"$output")
 	jq -e '.fills == 300' <<<"$GEN"
+	# Keep the counters with the run's logs (tests/out/.../generation.json).
+	if [ -n "${VMALOCK_GUEST_OUT:-}" ]; then
+		jq -c --arg kernel "$KVER" --arg mode "$1" \
+			'{kernel: $kernel, mode: $mode} + .' <<<"$GEN" \
+			>>"$VMALOCK_GUEST_OUT/generation.json"
+	fi
 }
 
 @test "mmap mode: no stale read across 300 FILLs" {
