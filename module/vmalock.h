@@ -74,7 +74,9 @@
  *		Stores and erases take the xarray's own lock; faults only ever
  *		fill an empty slot (xa_cmpxchg from NULL).
  * @nr_pages:	size in pages; a fault at or past it gets SIGBUS.
- * @order:	preferred folio order of first-touch faults.
+ * @order:	preferred folio order of first-touch faults.  Written under
+ *		@lock for write but excludes no fault: a fault reads it once,
+ *		and either value is valid.
  * @mode:	VMALOCK_MODE_* of faults.  Changed only with every mapping
  *		marked and spec readers flushed (vmalock_write_begin() with
  *		VMALOCK_WRITE_ALL), and each fault path re-reads it once it

@@ -19,22 +19,28 @@
 
 DEFINE_PER_CPU(struct vmalock_stats, vmalock_stats);
 
+#define VMALOCK_STAT_LABEL_LEN	32
+
 static const char * const vmalock_counter_names[VMALOCK_STAT_NR] =
 	VMALOCK_COUNTER_NAMES;
 
-/* Index of the array a counter belongs to and its element, or -1. */
-static int vmalock_stat_element(int i, int *base)
+/*
+ * The label of counter @i: its name, or name[element] inside an array.
+ * Return false for an array element that is zero: those are not printed.
+ */
+static bool vmalock_stat_label(const struct vmalock_stats *sum, int i,
+			       char *label, size_t len)
 {
-	if (i >= VMALOCK_STAT_FAULT_NS_LOG2) {
-		*base = VMALOCK_STAT_FAULT_NS_LOG2;
-		return i - *base;
+	int base;
+
+	if (i < VMALOCK_STAT_FOLIO_ALLOC) {
+		strscpy(label, vmalock_counter_names[i], len);
+		return true;
 	}
-	if (i >= VMALOCK_STAT_FOLIO_ALLOC) {
-		*base = VMALOCK_STAT_FOLIO_ALLOC;
-		return i - *base;
-	}
-	*base = i;
-	return -1;
+	base = i < VMALOCK_STAT_FAULT_NS_LOG2 ? VMALOCK_STAT_FOLIO_ALLOC :
+						 VMALOCK_STAT_FAULT_NS_LOG2;
+	snprintf(label, len, "%s[%d]", vmalock_counter_names[base], i - base);
+	return sum->count[i];
 }
 
 /* One log2 bucket of fault service time: [2^i, 2^(i+1)) ns. */
@@ -88,19 +94,12 @@ void vmalock_stats_log(const char *why)
 	vmalock_stats_read(&sum);
 	p = buf;
 	for (i = 0; i < VMALOCK_STAT_NR && left > 1; i++) {
-		int base, elem = vmalock_stat_element(i, &base);
+		char label[VMALOCK_STAT_LABEL_LEN];
 		int n;
 
-		if (elem < 0)
-			n = scnprintf(p, left, "\n  %-20s %llu",
-				      vmalock_counter_names[i], sum.count[i]);
-		else if (sum.count[i])
-			n = scnprintf(p, left, "\n  %s[%d]%*s %llu",
-				      vmalock_counter_names[base], elem,
-				      (int)(17 - strlen(vmalock_counter_names[base]) -
-					    (elem > 9)), "", sum.count[i]);
-		else
-			n = 0;
+		if (!vmalock_stat_label(&sum, i, label, sizeof(label)))
+			continue;
+		n = scnprintf(p, left, "\n  %-20s %llu", label, sum.count[i]);
 		p += n;
 		left -= n;
 	}
@@ -115,15 +114,10 @@ static int vmalock_stats_show(struct seq_file *m, void *unused)
 
 	vmalock_stats_read(&sum);
 	for (i = 0; i < VMALOCK_STAT_NR; i++) {
-		int base, elem = vmalock_stat_element(i, &base);
+		char label[VMALOCK_STAT_LABEL_LEN];
 
-		if (elem < 0)
-			seq_printf(m, "%s %llu\n", vmalock_counter_names[i],
-				   sum.count[i]);
-		else if (sum.count[i])
-			seq_printf(m, "%s[%d] %llu\n",
-				   vmalock_counter_names[base], elem,
-				   sum.count[i]);
+		if (vmalock_stat_label(&sum, i, label, sizeof(label)))
+			seq_printf(m, "%s %llu\n", label, sum.count[i]);
 	}
 	return 0;
 }

@@ -194,6 +194,8 @@ out_put:
  * Shrinking takes out and unmaps everything past the new end.  Growing
  * takes out what a speculative fault may have published past the old end
  * while it raced with an earlier shrink, so the new pages read as zero.
+ * Either way the pages that change start at the lower of the two ends, and
+ * so do the mappings marked.
  */
 int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 {
@@ -201,10 +203,17 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 	pgoff_t old;
 	int err;
 
-	err = vmalock_write_begin(&w, region, nr_pages, ULONG_MAX, false);
-	if (err)
-		return err;
-	old = region->nr_pages;
+	for (;;) {
+		old = READ_ONCE(region->nr_pages);
+		err = vmalock_write_begin(&w, region, min(old, nr_pages),
+					  ULONG_MAX, false);
+		if (err)
+			return err;
+		if (region->nr_pages == old)
+			break;
+		/* Another resize ran first: our marks may start too high. */
+		vmalock_write_end(&w);
+	}
 	if (nr_pages < old) {
 		vmalock_take_range(&w, nr_pages, ULONG_MAX);
 		unmap_mapping_range(&region->mapping,
@@ -217,17 +226,17 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 	return 0;
 }
 
+/*
+ * No page changes, so no fault need be excluded: a fault reads the order
+ * once, and either value is valid.  The lock only orders this against the
+ * other writers and REGION_INFO.
+ */
 int vmalock_set_order(struct vmalock_region *region, unsigned int order)
 {
-	struct vmalock_write w;
-	int err;
-
-	/* An empty range: no mapping is marked, faults only see the order. */
-	err = vmalock_write_begin(&w, region, 1, 0, false);
-	if (err)
-		return err;
+	if (down_write_killable(&region->lock))
+		return -EINTR;
 	WRITE_ONCE(region->order, order);
-	vmalock_write_end(&w);
+	up_write(&region->lock);
 	return 0;
 }
 
