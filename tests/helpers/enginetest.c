@@ -311,22 +311,21 @@ static int generation(int argc, char **argv)
 
 /* ---- isolation ------------------------------------------------------- */
 
-static _Atomic int fill_returned;
 static int iso_fd;
 
 static void *iso_writer(void *arg)
 {
 	fill(iso_fd, 0, 1, 0x77);
-	atomic_store(&fill_returned, 1);
 	return NULL;
 }
 
 static int isolation(int argc, char **argv)
 {
 	volatile uint64_t *a, *b;
-	struct timespec nap = { 0, 300 * 1000 * 1000 };
+	struct timespec nap = { 0, 1000 * 1000 };
+	struct stats before;
 	pthread_t writer;
-	int mode, done_before;
+	int mode, done_before, waited_ms = 0;
 
 	expect(argc >= 1, "usage: isolation MODE [split]");
 	mode = mode_of(argv[0]);
@@ -345,10 +344,25 @@ static int isolation(int argc, char **argv)
 		b = map(iso_fd, 16, 16);
 	}
 	set_delay(iso_fd, VMALOCK_DELAY_WRITER, 2000000);
+	before = read_stats(iso_fd);
 	pthread_create(&writer, NULL, iso_writer, NULL);
-	nanosleep(&nap, NULL);		/* the writer is in its window */
+	/*
+	 * The writer counts writer_wait_ns just before it enters its window:
+	 * once that moved, it holds every lock it takes for 2 s.
+	 */
+	while (read_stats(iso_fd).c[VMALOCK_STAT_WRITER_WAIT_NS] ==
+	       before.c[VMALOCK_STAT_WRITER_WAIT_NS]) {
+		expect(++waited_ms < 5000, "the writer never started");
+		nanosleep(&nap, NULL);
+	}
 	(void)b[0];			/* fault on mapping B, page 16 */
-	done_before = !atomic_load(&fill_returned);
+	/*
+	 * FILL counts itself inside its critical section, after the window
+	 * and before it unlocks: unchanged, the writer was still held when
+	 * the fault on B completed.
+	 */
+	done_before = read_stats(iso_fd).c[VMALOCK_STAT_FILLS] ==
+		      before.c[VMALOCK_STAT_FILLS];
 	pthread_join(writer, NULL);
 	set_delay(iso_fd, VMALOCK_DELAY_WRITER, 0);
 	expect(a[0] == 0x77, "A reads %#llx after FILL", (unsigned long long)a[0]);
