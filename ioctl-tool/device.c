@@ -50,20 +50,19 @@ static const struct counter_array counter_arrays[] = {
 
 /*
  * What C can check at compile time (it cannot look inside a const array):
- * the scalars come first and end where the first array starts, the arrays
- * follow one another up to VMALOCK_STAT_NR, and the names stop at the last
- * array's first element, so that no name was given to an element past it.
- * A hole among the scalars (a NULL that static_assert cannot see) prints as
- * counter_<index>, never under another counter's name, and shows up in the
- * key list the stats tests compare against.
+ * the ABI 1-2 scalars end where the first array starts, the arrays follow
+ * one another, the ABI 3 scalars follow them, and the last counter has a
+ * name.  A hole among the scalars (a NULL that static_assert cannot see)
+ * prints as counter_<index>, never under another counter's name, and shows
+ * up in the key list the stats tests compare against.
  */
 static_assert(VMALOCK_STAT_FOLIO_ALLOC + VMALOCK_FOLIO_ORDERS ==
 	      VMALOCK_STAT_FAULT_NS_LOG2,
 	      "folio_alloc is followed directly by fault_ns_log2");
 static_assert(VMALOCK_STAT_FAULT_NS_LOG2 + VMALOCK_FAULT_NS_BUCKETS ==
-	      VMALOCK_STAT_NR,
-	      "fault_ns_log2 is the last counter: update counter_arrays[]");
-static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_FAULT_NS_LOG2 + 1,
+	      VMALOCK_STAT_ALLOC_FAILURES,
+	      "the ABI 3 scalars follow fault_ns_log2: update counter_arrays[]");
+static_assert(ARRAY_SIZE(counter_names) == VMALOCK_STAT_NR,
 	      "VMALOCK_COUNTER_NAMES: one name per scalar counter and one per array, at its first element");
 static_assert(VMALOCK_FOLIO_ORDERS > 0 && VMALOCK_FAULT_NS_BUCKETS > 0,
 	      "arrays are not empty");

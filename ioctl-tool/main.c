@@ -23,6 +23,7 @@ static const struct vmalockctl_cmd *const commands[] = {
 	&cmd_fill,
 	&cmd_invalidate,
 	&cmd_delay,
+	&cmd_stress,
 };
 
 static void print_main_help(FILE *f)

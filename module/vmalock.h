@@ -32,10 +32,10 @@
 #include "uapi/vmalock.h"
 
 #define VMALOCK_VERSION_MAJOR	0
-#define VMALOCK_VERSION_MINOR	2
+#define VMALOCK_VERSION_MINOR	3
 #define VMALOCK_VERSION_PATCH	0
 /* Must match PACKAGE_VERSION in dkms.conf; "make lint" checks it. */
-#define VMALOCK_VERSION		"0.2.0"
+#define VMALOCK_VERSION		"0.3.0"
 
 /* A region is at most 1 TiB: page offsets and byte sizes stay far from overflow. */
 #define VMALOCK_REGION_MAX_BYTES	SZ_1T

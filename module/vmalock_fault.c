@@ -82,7 +82,10 @@ static bool vmalock_inject_failure(unsigned int order)
 
 	if (!every || order != READ_ONCE(vmalock_inject_order))
 		return false;
-	return atomic_inc_return(&calls) % every == 0;
+	if (atomic_inc_return(&calls) % every)
+		return false;
+	vmalock_count(VMALOCK_STAT_INJECTED_FAILURES);
+	return true;
 }
 
 /*
@@ -119,11 +122,11 @@ static struct page *vmalock_alloc_order(struct vmalock_fault_ctx *ctx,
 	/* High orders are a wish: no warning, no retrying, no OOM killer. */
 	if (order)
 		gfp |= __GFP_NORETRY | __GFP_NOWARN;
-	if (vmalock_inject_failure(order))
+	page = vmalock_inject_failure(order) ? NULL : alloc_pages(gfp, order);
+	if (!page) {
+		vmalock_count(VMALOCK_STAT_ALLOC_FAILURES);
 		return NULL;
-	page = alloc_pages(gfp, order);
-	if (!page)
-		return NULL;
+	}
 	/*
 	 * One allocation, mapped by one fault, but order-0 pages from here
 	 * on: each can be invalidated, pinned and freed on its own.
@@ -438,6 +441,15 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		vmalock_fault_coarse(&ctx);
 	}
 
+	/*
+	 * VM_FAULT_OOM is what a driver out of memory returns: a user access
+	 * is retried by the arch code until memory is found or the task dies,
+	 * a kernel access (copy_from_user, GUP) fails with EFAULT or ENOMEM.
+	 */
+	if (ctx.result & VM_FAULT_OOM)
+		vmalock_count(VMALOCK_STAT_FAULT_OOM);
+	else if (ctx.result & VM_FAULT_SIGBUS)
+		vmalock_count(VMALOCK_STAT_FAULT_SIGBUS);
 	vmalock_count_fault_ns(ktime_get_ns() - start);
 	return ctx.result;
 }

@@ -100,8 +100,11 @@ static long vmalock_ioctl_range(struct vmalock_region *region,
 		return err;
 	if (first + nr > READ_ONCE(region->nr_pages))
 		return -EINVAL;
-	if (cmd == VMALOCK_IOC_FILL)
+	if (cmd == VMALOCK_IOC_FILL) {
+		if (r.length > VMALOCK_FILL_MAX_BYTES)
+			return -E2BIG;
 		return vmalock_fill(region, first, nr, r.pattern);
+	}
 	if (r.pattern)
 		return -EINVAL;
 	return vmalock_invalidate(region, first, nr);

@@ -33,7 +33,7 @@ static bool vmalock_stat_label(const struct vmalock_stats *sum, int i,
 {
 	int base;
 
-	if (i < VMALOCK_STAT_FOLIO_ALLOC) {
+	if (i < VMALOCK_STAT_FOLIO_ALLOC || i >= VMALOCK_STAT_ALLOC_FAILURES) {
 		strscpy(label, vmalock_counter_names[i], len);
 		return true;
 	}

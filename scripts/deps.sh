@@ -3,8 +3,9 @@
 #
 # Install, with apt-get, everything vmalock needs on a Debian 12 (bookworm)
 # machine: build tools, libkmod, bats, dkms, QEMU, busybox for the guest's
-# initramfs, sparse, the kernel source (for checkpatch.pl) and the two
-# supported kernels with their headers.
+# initramfs, sparse, the kernel source (for checkpatch.pl and the
+# debug-kernel lane, with what a kernel build needs) and the two supported
+# kernels with their headers.
 #
 # Idempotent: when every package is already installed it runs no apt-get at
 # all and returns in well under a second.
@@ -14,7 +15,7 @@ packages=(
 	build-essential pkg-config libkmod-dev kmod
 	bats jq dkms sparse
 	qemu-system-x86 busybox-static cpio xz-utils
-	linux-source-6.12
+	linux-source-6.12 flex bison bc libelf-dev libssl-dev
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-image-amd64 linux-headers-amd64
 )

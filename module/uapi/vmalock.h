@@ -24,7 +24,7 @@
 
 #define VMALOCK_DEVICE_NAME	"vmalock"
 #define VMALOCK_IOC_MAGIC	0xB9
-#define VMALOCK_ABI_VERSION	2
+#define VMALOCK_ABI_VERSION	3
 
 /*
  * VMALOCK_IOC_VERSION - what the loaded module speaks.
@@ -80,12 +80,20 @@ enum vmalock_counter {
 	/* folio_alloc[order], then fault_ns_log2[bucket] */
 	VMALOCK_STAT_FOLIO_ALLOC,
 	VMALOCK_STAT_FAULT_NS_LOG2 = VMALOCK_STAT_FOLIO_ALLOC + VMALOCK_FOLIO_ORDERS,
-	VMALOCK_STAT_NR = VMALOCK_STAT_FAULT_NS_LOG2 + VMALOCK_FAULT_NS_BUCKETS
+	/* ABI 3: failures */
+	VMALOCK_STAT_ALLOC_FAILURES = VMALOCK_STAT_FAULT_NS_LOG2 +
+				      VMALOCK_FAULT_NS_BUCKETS,
+					/* fault-time block allocations that failed */
+	VMALOCK_STAT_INJECTED_FAILURES,	/* ... of them, failed by fault injection */
+	VMALOCK_STAT_FAULT_OOM,		/* faults that returned VM_FAULT_OOM */
+	VMALOCK_STAT_FAULT_SIGBUS,	/* faults that returned VM_FAULT_SIGBUS */
+	VMALOCK_STAT_NR
 };
 
 /*
  * Names of the counters; an array counter is named at its first element and
- * its other elements have no name.
+ * its other elements have no name.  Scalars appended after the arrays are
+ * named like any other.
  */
 #define VMALOCK_COUNTER_NAMES {						\
 	[VMALOCK_STAT_FAULTS]			= "faults",		\
@@ -107,6 +115,10 @@ enum vmalock_counter {
 	[VMALOCK_STAT_WRITER_WAIT_NS]		= "writer_wait_ns",	\
 	[VMALOCK_STAT_FOLIO_ALLOC]		= "folio_alloc",	\
 	[VMALOCK_STAT_FAULT_NS_LOG2]		= "fault_ns_log2",	\
+	[VMALOCK_STAT_ALLOC_FAILURES]		= "alloc_failures",	\
+	[VMALOCK_STAT_INJECTED_FAILURES]	= "injected_failures",	\
+	[VMALOCK_STAT_FAULT_OOM]		= "fault_oom",		\
+	[VMALOCK_STAT_FAULT_SIGBUS]		= "fault_sigbus",	\
 }
 
 /*
@@ -212,6 +224,9 @@ struct vmalock_region_info {
 	__u64 pages;
 };
 
+/* The longest range one FILL accepts. */
+#define VMALOCK_FILL_MAX_BYTES	(256ULL << 20)
+
 #define VMALOCK_IOC_VERSION	_IOR(VMALOCK_IOC_MAGIC, 0x00, struct vmalock_version)
 #define VMALOCK_IOC_STATS	_IOWR(VMALOCK_IOC_MAGIC, 0x01, struct vmalock_stats_arg)
 
@@ -224,8 +239,10 @@ struct vmalock_region_info {
  *	next touch gets a fresh zero page.  Private copies (COW) are kept.
  *	EINVAL: range not page-aligned, empty, past the end, or @pattern set.
  * FILL: replace every page of the range with a new page whose every 64-bit
- *	word is @pattern.  EINVAL: as INVALIDATE; ENOMEM: pages could not be
- *	allocated (nothing changed); EINTR: fatal signal (nothing changed).
+ *	word is @pattern.  EINVAL: as INVALIDATE; E2BIG: @length above
+ *	VMALOCK_FILL_MAX_BYTES (the new pages are allocated up front, so one
+ *	call must not be able to ask for all memory); ENOMEM: pages could not
+ *	be allocated (nothing changed); EINTR: fatal signal (nothing changed).
  * SET_SIZE: resize; shrinking unmaps and frees what lies past the new end.
  *	EINVAL: not page-aligned, 0 or above 1 TiB.
  * SET_ORDER: preferred folio order of first-touch faults.  EINVAL: too big.
