@@ -62,6 +62,9 @@ const struct vmalockctl_cmd cmd_stress = {
 	"      --no-fork       no fork operations\n"
 	"      --no-page-check skip the page accounting (another user of the\n"
 	"                      module is active)\n"
+	"      --corrupt-one   test the checker: store one stamp through a\n"
+	"                      shared mapping without publishing it; the run\n"
+	"                      must then fail\n"
 	"  -j, --json          print the summary as one JSON object\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -72,7 +75,7 @@ const struct vmalockctl_cmd cmd_stress = {
 
 enum {
 	OPT_REGIONS = 256, OPT_PAGES, OPT_MAX_PAGES, OPT_MAX_ORDER, OPT_MODE,
-	OPT_REOPENS, OPT_NO_FORK, OPT_NO_PAGE_CHECK,
+	OPT_REOPENS, OPT_NO_FORK, OPT_NO_PAGE_CHECK, OPT_CORRUPT_ONE,
 };
 
 static const struct option stress_long_opts[] = {
@@ -88,6 +91,7 @@ static const struct option stress_long_opts[] = {
 	{ "reopens", required_argument, NULL, OPT_REOPENS },
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
 	{ "no-page-check", no_argument, NULL, OPT_NO_PAGE_CHECK },
+	{ "corrupt-one", no_argument, NULL, OPT_CORRUPT_ONE },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -169,6 +173,9 @@ static int stress_parse(int argc, char **argv, struct stress_opts *o)
 			break;
 		case OPT_NO_PAGE_CHECK:
 			o->page_check = false;
+			break;
+		case OPT_CORRUPT_ONE:
+			o->corrupt_one = true;
 			break;
 		case 'j':
 			o->json = true;

@@ -148,6 +148,7 @@ struct stress_opts {
 	unsigned int reopens;		/* regions closed and replaced, at most */
 	bool forks;
 	bool page_check;
+	bool corrupt_one;		/* test the checker: one unpublished store */
 	bool json;
 };
 
@@ -159,6 +160,7 @@ struct stress {
 	struct stress_inc *incs;	/* pool, in shared memory */
 	unsigned int nincs;
 	_Atomic unsigned int incs_used;
+	_Atomic bool corrupted;
 	struct stress_slot slots[STRESS_MAX_REGIONS];
 	uint64_t deadline_ns;
 };

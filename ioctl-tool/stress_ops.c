@@ -187,6 +187,13 @@ static bool op_write_shared(struct stress_thread *t)
 				    sig ? "raised SIGSEGV" : "succeeded");
 		else
 			t->reads.sigbus++;
+	} else if (s->o.corrupt_one && !atomic_exchange(&s->corrupted, true)) {
+		/*
+		 * --corrupt-one: a store the model never hears of, read back
+		 * at once.  The check must report it, or it proves nothing.
+		 */
+		stress_store_page(s, w, val);
+		stress_check_page(t, m, idx);
 	} else {
 		stress_begin_change(inc, page, val);
 		sig = stress_store_page(s, w, val);

@@ -230,6 +230,56 @@ static int sigbus_past_end(const char *arg)
 	return 0;
 }
 
+/*
+ * With every order-0 allocation failing (inject_fail_order=0,
+ * inject_fail_every=1), a fault ends in VM_FAULT_OOM, as in a real driver
+ * out of memory.  The kernel then fails its own accesses: copy_from_user
+ * (write from the mapping) with EFAULT, MADV_POPULATE_READ with ENOMEM,
+ * /proc/PID/mem with EIO.  A user access is retried until memory turns up
+ * or the task dies: here, of its alarm.
+ */
+static int oom_access(const char *unused)
+{
+	int fd = open_dev(), pipefd[2], memfd, status;
+	uint64_t *m = map(fd, 1, 0, MAP_SHARED);
+	char buf[64];
+	pid_t pid;
+
+	if (pipe(pipefd))
+		fail("pipe: %s", strerror(errno));
+	errno = 0;
+	expect_eq("write(pipe) from the mapping", write(pipefd[1], m, 64), -1);
+	expect_eq("write(pipe) errno (EFAULT)", errno, EFAULT);
+
+	errno = 0;
+	expect_eq("MADV_POPULATE_READ", madvise(m, page_size, MADV_POPULATE_READ),
+		  -1);
+	expect_eq("MADV_POPULATE_READ errno (ENOMEM)", errno, ENOMEM);
+
+	memfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (memfd < 0)
+		fail("open /proc/self/mem: %s", strerror(errno));
+	errno = 0;
+	expect_eq("pread(/proc/self/mem)",
+		  pread(memfd, buf, sizeof(buf), (off_t)(uintptr_t)m), -1);
+	expect_eq("pread(/proc/self/mem) errno (EIO)", errno, EIO);
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		alarm(1);
+		(void)*(volatile uint64_t *)m;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid: %s", strerror(errno));
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGALRM)
+		fail("a user read of a page that cannot be allocated: want death by SIGALRM while the fault is retried, got status %#x",
+		     status);
+	return 0;
+}
+
 /* The ABI's error contract for malformed requests. */
 static int ioctl_errors(const char *unused)
 {
@@ -343,6 +393,7 @@ static const struct {
 	{ "fork-private", fork_private },
 	{ "sigbus-past-end", sigbus_past_end },
 	{ "ioctl-errors", ioctl_errors },
+	{ "oom-access", oom_access },
 	{ "hold", hold },
 };
 
