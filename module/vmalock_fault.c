@@ -188,20 +188,26 @@ static void vmalock_free_pages(struct page *page, unsigned long n)
  * Publish @page at @pgoff if the slot is still empty.  Return the page that
  * the slot holds afterwards, with a reference for the caller: ours, or the
  * one a racing fault published first (then ours is freed).  NULL if the slot
- * is empty again, or the xarray had no memory.
+ * is empty again, reserved by a FILL in progress, or the xarray had no
+ * memory: the caller maps nothing there, and the access faults again.
+ *
+ * xa_insert(), not xa_cmpxchg(NULL, page): on a FILL's reserved slot
+ * cmpxchg stores nothing yet reports success (xas_result() turns the zero
+ * entry into NULL), which leaked the xarray's reference to a page mapped
+ * outside the region.  The stress test's page accounting found that.
  */
 static struct page *vmalock_publish(struct vmalock_region *region,
 				    pgoff_t pgoff, struct page *page)
 {
-	struct page *old;
+	int err;
 
 	get_page(page);
-	old = xa_cmpxchg(&region->pages, pgoff, NULL, page, GFP_KERNEL);
-	if (!old)
+	err = xa_insert(&region->pages, pgoff, page, GFP_KERNEL);
+	if (!err)
 		return page;
 	put_page(page);
 	vmalock_free_pages(page, 1);
-	if (xa_is_err(old))
+	if (err != -EBUSY)
 		return NULL;
 	return vmalock_region_lookup(region, pgoff);
 }

@@ -249,8 +249,15 @@ struct vmalock_region_info {
  * SET_MODE: lock mode of the fault path.  EINVAL: unknown mode.
  * SET_DELAY: race windows.  EINVAL: unknown point, @pad set, too long.
  * REGION_INFO: read the region's state.
- * All but REGION_INFO may fail with EINTR when a fatal signal interrupts
- * the wait for faults in flight.
+ * All of them may fail with EINTR when a fatal signal interrupts the wait
+ * for a writer or for faults in flight (SET_DELAY does not wait).
+ *
+ * mmap() of the device: any offset and length the core accepts; a page
+ * past the region's end raises SIGBUS when touched.  ENOMEM: no memory for
+ * the mapping's state; EINTR: fatal signal.  A fault that cannot allocate
+ * a page returns VM_FAULT_OOM, as a driver out of memory does: a user
+ * access is retried, a kernel access (read() into the mapping, GUP) fails
+ * with EFAULT or ENOMEM.
  */
 #define VMALOCK_IOC_INVALIDATE	_IOW(VMALOCK_IOC_MAGIC, 0x02, struct vmalock_range)
 #define VMALOCK_IOC_FILL	_IOW(VMALOCK_IOC_MAGIC, 0x03, struct vmalock_range)
