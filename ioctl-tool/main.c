@@ -24,6 +24,7 @@ static const struct vmalockctl_cmd *const commands[] = {
 	&cmd_invalidate,
 	&cmd_delay,
 	&cmd_stress,
+	&cmd_fuzz,
 };
 
 static void print_main_help(FILE *f)

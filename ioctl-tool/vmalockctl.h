@@ -52,6 +52,7 @@ extern const struct vmalockctl_cmd cmd_fill;
 extern const struct vmalockctl_cmd cmd_invalidate;
 extern const struct vmalockctl_cmd cmd_delay;
 extern const struct vmalockctl_cmd cmd_stress;
+extern const struct vmalockctl_cmd cmd_fuzz;
 
 /* messages.c: everything to stderr is prefixed "vmalockctl: ". */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
