@@ -80,6 +80,12 @@ generation() {
 @test "MADV_DONTNEED drops entries, never region data" { engine dontneed; }
 @test "a forked child's mappings are its own and see the writers" { engine fork-state; }
 
+@test "faults racing FILLs into reserved slots leave no page unfreed, in every mode" {
+	for mode in mmap vma spec; do
+		engine fill-race $mode 300
+	done
+}
+
 @test "SET_MODE, SET_ORDER, SET_SIZE and FILL reject bad input with EINVAL" {
 	exec {fd}<>/dev/vmalock
 	run -2 "$CTL" mode --fd $fd bogus

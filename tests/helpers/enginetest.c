@@ -16,6 +16,7 @@
  *   shrink, mremap, mprotect, munmap-partial, dontneed, fork-state
  *				data and per-mapping state through resizes
  *				and VMA surgery
+ *   fill-race MODE ITERS	faults racing FILLs leave no page unfreed
  *
  * Environment: VMALOCK_SPEC_WINDOW_US, VMALOCK_WRITER_WINDOW_US set the race
  * windows of "generation".  Each scenario prints the counters it moved and
@@ -586,10 +587,68 @@ static int fork_state(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Faults racing FILLs: two threads touch a 64-page mapping while the main
+ * thread INVALIDATEs and FILLs it ITERS times.  Each FILL reserves its
+ * slots before it takes the writer lock, and a fault that reached a
+ * reserved slot used to map a page the region never stored, leaking it.
+ * Afterwards every page allocated must have been freed.
+ */
+#define RACE_PAGES	64
+
+static atomic_bool race_stop;
+
+static void *race_toucher(void *arg)
+{
+	volatile uint64_t *m = arg;
+	unsigned long i = 0;
+
+	while (!atomic_load(&race_stop))
+		(void)*word(m, i++ % RACE_PAGES);
+	return NULL;
+}
+
+static int fill_race(int argc, char **argv)
+{
+	int ctl = open_dev(), fd = open_dev(), i, iters;
+	struct stats before, after;
+	volatile uint64_t *m;
+	pthread_t t[2];
+
+	expect(argc == 2, "usage: fill-race MODE ITERS");
+	iters = atoi(argv[1]);
+	set_value(fd, VMALOCK_IOC_SET_MODE, mode_of(argv[0]), "SET_MODE");
+	before = read_stats(ctl);
+	m = map(fd, RACE_PAGES, 0);
+	atomic_store(&race_stop, false);
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, race_toucher, (void *)m);
+	for (i = 0; i < iters; i++) {
+		invalidate(fd, 0, RACE_PAGES);
+		fill(fd, 0, RACE_PAGES, 0x42);
+	}
+	atomic_store(&race_stop, true);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	munmap((void *)m, RACE_PAGES * page_size);
+	close(fd);
+	after = read_stats(ctl);
+	print_deltas("fill-race", &before, &after);
+	expect(delta(&before, &after, VMALOCK_STAT_PAGES_ALLOCATED) ==
+	       delta(&before, &after, VMALOCK_STAT_PAGES_FREED),
+	       "%s: %llu pages allocated, %llu freed", argv[0],
+	       (unsigned long long)delta(&before, &after,
+					 VMALOCK_STAT_PAGES_ALLOCATED),
+	       (unsigned long long)delta(&before, &after,
+					 VMALOCK_STAT_PAGES_FREED));
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } scenarios[] = {
+	{ "fill-race", fill_race },
 	{ "generation", generation },
 	{ "isolation", isolation },
 	{ "folio-aligned", folio_aligned },
