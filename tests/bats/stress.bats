@@ -26,7 +26,7 @@ teardown() { vmalock_teardown; }
 
 @test "stress --json: every kind of operation ran, reads verified, pages accounted" {
 	load_vmalock
-	run "$CTL" stress --seed 7 --ops 3000 --seconds 60 --json
+	run "$CTL" stress --seed 7 --ops 3000 --seconds 600 --json
 	echo "$output"
 	[ "$status" -eq 0 ]
 	jq -e '.ok and .failure == null' <<<"$output"
@@ -41,7 +41,7 @@ teardown() { vmalock_teardown; }
 
 @test "stress stops at the first page that differs from what was published" {
 	load_vmalock
-	run "$CTL" stress --seed 3 --ops 3000 --seconds 60 --corrupt-one
+	run "$CTL" stress --seed 3 --ops 3000 --seconds 600 --corrupt-one
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAILED: seed 3, thread "*"word "*": read 0x"*"expected 0x"* ]]
