@@ -6,11 +6,20 @@
  *
  *   [mmap_lock or the VMA lock]	held by every fault, ->mmap, ->open, ->close
  *     region->lock			the coarse lock
- *       [i_mmap_rwsem]			unmap_mapping_range(), mapping marking
- *         region->mappings_lock	a mutex: writers hold it while marking
- *           mapping->lock		writers only; faults only trylock it
- *             [PTE lock]		vm_insert_page(s), zapping
+ *       mapping->lock			faults trylock it for read; a writer
+ *					takes it for write holding only
+ *					region->lock
+ *         [fs_reclaim]		faults allocate under mapping->lock
+ *           [i_mmap_rwsem]		unmap_mapping_range(); listing the
+ *					mappings to mark
+ *             region->mappings_lock	a mutex: the list of mappings
+ *               [PTE lock]		vm_insert_page(s), zapping
  *   The xarray lock is an innermost leaf.
+ *
+ * A mapping lock is never taken under i_mmap_rwsem or mappings_lock, as the
+ * kernel takes a VMA's write lock before i_mmap_rwsem: a fault holding one
+ * may enter reclaim, which takes i_mmap_rwsem (lockdep on the debug kernel
+ * reported the cycle when writers marked mappings under both).
  *
  * ->open runs before the core takes i_mmap_rwsem on both 6.1 and 6.12
  * (__split_vma, copy_vma, dup_mmap), so it may take region->lock.
@@ -23,6 +32,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
 #include <linux/sizes.h>
@@ -72,7 +82,8 @@
  *		reference with get_page_unless_zero(), then check the slot
  *		still holds the page (the lockless page cache protocol).
  *		Stores and erases take the xarray's own lock; faults only ever
- *		fill an empty slot (xa_cmpxchg from NULL).
+ *		fill an empty slot (xa_insert(), which also leaves a FILL's
+ *		reserved slot alone).
  * @nr_pages:	size in pages; a fault at or past it gets SIGBUS.
  * @order:	preferred folio order of first-touch faults.  Written under
  *		@lock for write but excludes no fault: a fault reads it once,
@@ -84,8 +95,9 @@
  * @delay_us:	race windows (VMALOCK_DELAY_*); READ_ONCE, no lock.
  *
  * @mappings_lock: protects @mappings and @nr_mappings.  A mutex: a writer
- *		holds it while it waits to mark mappings, and ->close takes
- *		it to unlink, so a listed mapping's VMA outlives the walk.
+ *		holds it while it lists the mappings to mark, and ->close
+ *		takes it to unlink, so a listed mapping's VMA outlives the
+ *		walk.
  * @mappings:	every struct vmalock_mapping of the region.
  * @nr_mappings: length of @mappings.
  *
@@ -124,10 +136,14 @@ struct vmalock_region {
  * @lock_seq:	equal to region->lock_seq while the current writer has the
  *		mapping write-locked.  Written under @lock for write.
  * @node:	in region->mappings, under region->mappings_lock.
+ * @mark_node:	in the current writer's list of mappings to mark; only the
+ *		writer holding region->lock for write uses it.
+ * @ref:	one for the VMA (dropped by ->close), one while a writer has
+ *		the state on its mark list.
  * @detached:	set by ->close before the state is freed.
- * @rcu:	freed after a grace period: a fault finds the state through
- *		vma->vm_private_data under rcu_read_lock(), as the kernel
- *		finds a VMA in lock_vma_under_rcu().
+ * @rcu:	freed after a grace period once @ref is zero: a fault finds the
+ *		state through vma->vm_private_data under rcu_read_lock(), as
+ *		the kernel finds a VMA in lock_vma_under_rcu().
  *
  * One per VMA: ->mmap creates it, ->open gives each new VMA (split, fork,
  * mremap) its own, ->close frees it.  vma->vm_private_data points to it.
@@ -138,9 +154,13 @@ struct vmalock_mapping {
 	struct rw_semaphore lock;
 	unsigned long lock_seq;
 	struct list_head node;
+	struct list_head mark_node;
+	refcount_t ref;
 	bool detached;
 	struct rcu_head rcu;
 };
+
+void vmalock_mapping_put(struct vmalock_mapping *m);
 
 /*
  * Speculative faults run in vmalock_srcu read sections; writers of a region

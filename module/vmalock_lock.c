@@ -92,19 +92,34 @@ static bool vmalock_mapping_meets(struct vmalock_mapping *m, pgoff_t first,
  * keeps each listed VMA alive (->close waits for it).  No mapping can be
  * created meanwhile: ->mmap and ->open wait for region->lock, which the
  * writer holds.
+ *
+ * The list is taken first and the marking done after both locks are
+ * dropped, with a reference on each state: marking waits for faults, which
+ * may be in reclaim, and reclaim takes i_mmap_rwsem (see the lock order in
+ * vmalock.h).  A mapping closed in between is marked for nothing.
  */
 static void vmalock_mark_mappings(struct vmalock_write *w)
 {
 	struct vmalock_region *region = w->region;
-	struct vmalock_mapping *m;
+	struct vmalock_mapping *m, *next;
+	LIST_HEAD(marks);
 
 	i_mmap_lock_read(&region->mapping);
 	mutex_lock(&region->mappings_lock);
-	list_for_each_entry(m, &region->mappings, node)
-		if (vmalock_mapping_meets(m, w->first, w->last))
-			vmalock_mark_mapping(m, region->lock_seq);
+	list_for_each_entry(m, &region->mappings, node) {
+		if (!vmalock_mapping_meets(m, w->first, w->last))
+			continue;
+		refcount_inc(&m->ref);
+		list_add_tail(&m->mark_node, &marks);
+	}
 	mutex_unlock(&region->mappings_lock);
 	i_mmap_unlock_read(&region->mapping);
+
+	list_for_each_entry_safe(m, next, &marks, mark_node) {
+		vmalock_mark_mapping(m, region->lock_seq);
+		list_del(&m->mark_node);
+		vmalock_mapping_put(m);
+	}
 }
 
 /**

@@ -28,6 +28,7 @@ static void vmalock_mapping_attach(struct vmalock_mapping *m,
 {
 	m->region = region;
 	m->vma = vma;
+	refcount_set(&m->ref, 1);
 	init_rwsem(&m->lock);
 	m->lock_seq = region->lock_seq - 1;
 	mutex_lock(&region->mappings_lock);
@@ -50,10 +51,17 @@ static void vmalock_vm_open(struct vm_area_struct *vma)
 	up_read(&region->lock);
 }
 
+/* Faults look the state up under RCU: free it after a grace period. */
+void vmalock_mapping_put(struct vmalock_mapping *m)
+{
+	if (refcount_dec_and_test(&m->ref))
+		kfree_rcu(m, rcu);
+}
+
 /*
  * The VMA is already out of the i_mmap tree and no fault can reach it, but
- * a writer may still be walking the list: mappings_lock waits for it.  The
- * state is freed after a grace period because faults look it up under RCU.
+ * a writer may still be walking the list (mappings_lock waits for it) or
+ * about to mark the state (its reference keeps the state alive).
  */
 static void vmalock_vm_close(struct vm_area_struct *vma)
 {
@@ -65,7 +73,7 @@ static void vmalock_vm_close(struct vm_area_struct *vma)
 	region->nr_mappings--;
 	mutex_unlock(&region->mappings_lock);
 	WRITE_ONCE(m->detached, true);
-	kfree_rcu(m, rcu);
+	vmalock_mapping_put(m);
 }
 
 /*
