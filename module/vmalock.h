@@ -73,6 +73,13 @@
  *		(write), with the raw_ helpers: readers never spin on an odd
  *		count (they retry or fall back), so the writer may sleep.
  *		Faults read it without any lock, under vmalock_srcu.
+ * @writing, @write_first, @write_last: the current writer's page range,
+ *		published (under @lock for write, then smp_mb()) before it
+ *		lists the mappings to mark.  A VMA-mode fault checks it after
+ *		its trylock: a mapping that grew into the range after the list
+ *		was taken (mremap() in place calls no vm_ops) is not marked,
+ *		and must not fault there.  Read without a lock; a stale
+ *		"writing" only costs an abort.
  *
  * Everything below is read by faults under their mode's protection (the
  * coarse lock, a mapping lock, or a spec_seq snapshot they revalidate) and
@@ -111,6 +118,9 @@ struct vmalock_region {
 	struct rw_semaphore lock;
 	unsigned long lock_seq;
 	seqcount_t spec_seq;
+	bool writing;
+	pgoff_t write_first;
+	pgoff_t write_last;
 
 	struct xarray pages;
 	pgoff_t nr_pages;

@@ -45,6 +45,7 @@ struct vmalock_fault_ctx {
 	struct vm_fault *vmf;
 	struct vmalock_region *region;
 	gfp_t gfp;		/* for order-0 pages */
+	unsigned int order;	/* preferred block order, read once */
 	bool spec;		/* revalidate against @seq */
 	unsigned int seq;
 	vm_fault_t result;
@@ -146,7 +147,7 @@ static struct page *vmalock_alloc_block(struct vmalock_fault_ctx *ctx,
 					pgoff_t nr_pages, pgoff_t *basep,
 					unsigned int *orderp)
 {
-	unsigned int pref = READ_ONCE(ctx->region->order);
+	unsigned int pref = ctx->order;
 	unsigned int orders[] = {
 		pref, min_t(unsigned int, pref, PAGE_ALLOC_COSTLY_ORDER), 0
 	};
@@ -369,6 +370,24 @@ static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 	return false;
 }
 
+/*
+ * Is a writer changing pages the fault may populate: the block of
+ * 2^ctx->order pages around its offset?  Called holding the mapping's read
+ * lock; pairs with smp_mb() in vmalock_write_begin().
+ */
+static bool vmalock_writer_meets(struct vmalock_fault_ctx *ctx)
+{
+	struct vmalock_region *region = ctx->region;
+	pgoff_t n = 1UL << ctx->order;
+	pgoff_t base = round_down(ctx->vmf->pgoff, n);
+
+	smp_mb();
+	if (!READ_ONCE(region->writing))
+		return false;
+	return base <= READ_ONCE(region->write_last) &&
+	       READ_ONCE(region->write_first) <= base + n - 1;
+}
+
 static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 {
 	struct vm_area_struct *vma = ctx->vmf->vma;
@@ -395,8 +414,13 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 	}
 	rcu_read_unlock();
 
-	/* A change to MMAP marks every mapping first: recheck under the lock. */
-	if (READ_ONCE(ctx->region->mode) == VMALOCK_MODE_MMAP) {
+	/*
+	 * A change to MMAP marks every mapping first: recheck under the lock.
+	 * And a mapping that grew into a writer's range after the writer
+	 * listed the mappings is not marked: check the range itself.
+	 */
+	if (READ_ONCE(ctx->region->mode) == VMALOCK_MODE_MMAP ||
+	    vmalock_writer_meets(ctx)) {
 		vmalock_mapping_read_unlock(m);
 		vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
 		return false;
@@ -423,9 +447,12 @@ static void vmalock_fault_coarse(struct vmalock_fault_ctx *ctx)
 
 vm_fault_t vmalock_fault(struct vm_fault *vmf)
 {
+	struct vmalock_region *region = vmf->vma->vm_file->private_data;
 	struct vmalock_fault_ctx ctx = {
 		.vmf = vmf,
-		.region = vmf->vma->vm_file->private_data,
+		.region = region,
+		/* Once: the VMA path checks the very block it may populate. */
+		.order = READ_ONCE(region->order),
 	};
 	u64 start = ktime_get_ns();
 

@@ -146,6 +146,11 @@ int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 	w->mode = region->mode;
 	w->first = all ? 0 : first;
 	w->last = all ? ULONG_MAX : last;
+	WRITE_ONCE(region->write_first, w->first);
+	WRITE_ONCE(region->write_last, w->last);
+	WRITE_ONCE(region->writing, true);
+	/* Pairs with smp_mb() in vmalock_writer_meets(). */
+	smp_mb();
 	if (all || w->mode != VMALOCK_MODE_MMAP)
 		vmalock_mark_mappings(w);
 
@@ -194,6 +199,7 @@ void vmalock_write_end(struct vmalock_write *w)
 	}
 
 	/* Unlock every marked mapping at once. */
+	WRITE_ONCE(region->writing, false);
 	smp_store_release(&region->lock_seq, region->lock_seq + 1);
 	up_write(&region->lock);
 }

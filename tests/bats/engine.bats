@@ -80,6 +80,13 @@ generation() {
 @test "MADV_DONTNEED drops entries, never region data" { engine dontneed; }
 @test "a forked child's mappings are its own and see the writers" { engine fork-state; }
 
+@test "a mapping grown into a writer's range by mremap waits for the writer (vma mode)" {
+	run "$ENGINE" grow-into-writer
+	echo "$output"
+	[ "$status" -ne 77 ] || skip "this kernel cannot grow a VM_MIXEDMAP mapping in place"
+	[ "$status" -eq 0 ]
+}
+
 @test "faults racing FILLs into reserved slots leave no page unfreed, in every mode" {
 	for mode in mmap vma spec; do
 		engine fill-race $mode 300

@@ -17,6 +17,8 @@
  *				data and per-mapping state through resizes
  *				and VMA surgery
  *   fill-race MODE ITERS	faults racing FILLs leave no page unfreed
+ *   grow-into-writer		a mapping mremap() grows into a writer's range
+ *				waits for the writer (exit 77: cannot grow)
  *
  * Environment: VMALOCK_SPEC_WINDOW_US, VMALOCK_WRITER_WINDOW_US set the race
  * windows of "generation".  Each scenario prints the counters it moved and
@@ -377,6 +379,69 @@ static int isolation(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A mapping that grows into a writer's range after the writer marked the
+ * mappings it met (mremap in place calls no vm_ops, so it is not marked)
+ * must still not fault there until the writer is done.  Exits 77 where the
+ * kernel cannot grow the mapping in place (6.12 refuses VM_MIXEDMAP VMAs).
+ */
+static void *grow_writer(void *arg)
+{
+	invalidate(iso_fd, 1, 1);
+	return NULL;
+}
+
+static int grow_into_writer(int argc, char **argv)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+	volatile uint64_t *m, *grown;
+	struct stats before;
+	pthread_t writer;
+	int waited_ms = 0;
+	bool waited;
+
+	iso_fd = open_dev();
+	set_value(iso_fd, VMALOCK_IOC_SET_MODE, VMALOCK_MODE_VMA, "SET_MODE");
+	/*
+	 * The writer INVALIDATEs page 1, which holds 0x99: a fault that ran
+	 * inside its update would map the page being taken out.  (Not FILL:
+	 * a FILL's reserved slot already keeps faults out.)
+	 */
+	fill(iso_fd, 1, 1, 0x99);
+	/* One page at page 0, with the address space after it free. */
+	m = map(iso_fd, 2, 0);
+	expect(!munmap((void *)word(m, 1), page_size), "munmap: %s",
+	       strerror(errno));
+	set_delay(iso_fd, VMALOCK_DELAY_WRITER, 1000000);
+	before = read_stats(iso_fd);
+	pthread_create(&writer, NULL, grow_writer, NULL);
+	while (read_stats(iso_fd).c[VMALOCK_STAT_WRITER_WAIT_NS] ==
+	       before.c[VMALOCK_STAT_WRITER_WAIT_NS]) {
+		expect(++waited_ms < 5000, "the writer never started");
+		nanosleep(&nap, NULL);
+	}
+	/* The writer holds page 1; grow the unmarked mapping over it. */
+	grown = mremap((void *)m, page_size, 2 * page_size, 0);
+	if (grown == MAP_FAILED) {
+		expect(errno == ENOMEM, "mremap: %s", strerror(errno));
+		pthread_join(writer, NULL);
+		printf("{\"grow_in_place\": false}\n");
+		return 77;
+	}
+	expect(grown == m, "mremap moved the mapping");
+	(void)grown[page_size / sizeof(uint64_t)];	/* fault on page 1 */
+	waited = read_stats(iso_fd).c[VMALOCK_STAT_INVALIDATIONS] !=
+		 before.c[VMALOCK_STAT_INVALIDATIONS];
+	pthread_join(writer, NULL);
+	set_delay(iso_fd, VMALOCK_DELAY_WRITER, 0);
+	printf("{\"grow_in_place\": true, \"fault_waited_for_writer\": %s}\n",
+	       waited ? "true" : "false");
+	expect(waited, "a fault in the grown part ran inside the writer's update");
+	expect(*word(grown, 1) == 0, "page 1 reads %#llx after INVALIDATE",
+	       (unsigned long long)*word(grown, 1));
+	return 0;
+}
+
 /* ---- large folios ---------------------------------------------------- */
 
 /*
@@ -649,6 +714,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } scenarios[] = {
 	{ "fill-race", fill_race },
+	{ "grow-into-writer", grow_into_writer },
 	{ "generation", generation },
 	{ "isolation", isolation },
 	{ "folio-aligned", folio_aligned },
