@@ -2,7 +2,8 @@
 #
 # vmalock: the two commands a newcomer needs are
 #   make demo    build, boot a guest, load vmalock, fault from several threads
-#   make check   everything: deps, build, lint, every test suite on every kernel
+#   make check   everything: deps, build, lint, every test suite on every
+#                kernel, then on a 6.12 debug kernel (KASAN, lockdep)
 #
 # make             vmalock.ko for every installed supported kernel, and vmalockctl
 # make KVER=...    only for that kernel (KDIR=... for a kernel tree elsewhere)
@@ -53,7 +54,7 @@ test: all
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
-	$(TOP)/tests/run-suites.sh --all $(KVERS)
+	$(TOP)/tests/run-suites.sh --all --debug $(KVERS)
 
 check-debug: deps
 	$(TOP)/scripts/check-debug.sh

@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-suites.sh [--all] KVER...
+# run-suites.sh [--all] [--debug] KVER...
 #
 # Run the bats suites in a guest booted on each kernel, against the module
 # built for it.  With --all, also the guest runner's own self-test and the
-# dkms install test.  Every guest run keeps its output and full kernel log
+# dkms install test.  With --debug, also the debug-kernel lane
+# (scripts/check-debug.sh: every suite on a KASAN/lockdep/DEBUG_VM 6.12,
+# built once and cached).  Every guest run keeps its output and full kernel log
 # under tests/out/; a finding in the kernel log fails the run.  Ends with
 # one "N passed, N failed" line and exits non-zero on any failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-all=0
+all=0 debug=0
 [ "${1:-}" = "--all" ] && { all=1; shift; }
+[ "${1:-}" = "--debug" ] && { debug=1; shift; }
 kvers=("$@")
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <("$top/scripts/kernels.sh" --bootable)
 [ ${#kvers[@]} -gt 0 ] || { echo "run-suites: no bootable supported kernel: run 'make deps'" >&2; exit 1; }
@@ -54,6 +57,7 @@ for kver in "${kvers[@]}"; do
 		--out "$top/tests/out/suites-$kver" -- bats --tap "$top/tests/bats"
 done
 [ $all -eq 1 ] && step "dkms ${kvers[*]}" "$top/tests/dkms-test.sh" "${kvers[@]}"
+[ $debug -eq 1 ] && step "debug kernel (KASAN, lockdep, DEBUG_VM)" "$top/scripts/check-debug.sh"
 
 echo
 echo "=== summary"
