@@ -381,6 +381,7 @@ static bool vmalock_writer_meets(struct vmalock_fault_ctx *ctx)
 	pgoff_t n = 1UL << ctx->order;
 	pgoff_t base = round_down(ctx->vmf->pgoff, n);
 
+	/* Order our trylock before reading the range the writer published. */
 	smp_mb();
 	if (!READ_ONCE(region->writing))
 		return false;
