@@ -198,11 +198,11 @@ void vmalock_write_end(struct vmalock_write *w)
 		vmalock_count(VMALOCK_STAT_PAGES_FREED);
 	}
 
+	WRITE_ONCE(region->writing, false);
 	/*
 	 * Unlock every marked mapping at once.  The release orders the update
 	 * before it for faults that read lock_seq with acquire.
 	 */
-	WRITE_ONCE(region->writing, false);
 	smp_store_release(&region->lock_seq, region->lock_seq + 1);
 	up_write(&region->lock);
 }
