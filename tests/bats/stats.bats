@@ -53,6 +53,22 @@ teardown() { vmalock_teardown; }
 	fi
 }
 
+# The kernel's own count (CONFIG_PER_VMA_LOCK_STATS, on in the debug
+# kernel): every fault we saw arrive under the VMA lock, it counts as a
+# vma_lock_success too (along with every other VMA-locked fault meanwhile).
+@test "the kernel's vma_lock_success agrees with faults_vma_locked (PER_VMA_LOCK_STATS kernels)" {
+	grep -q '^vma_lock_success ' /proc/vmstat || skip "kernel built without PER_VMA_LOCK_STATS"
+	local before k0 k1 vma
+	before=$(stats_snapshot)
+	k0=$(awk '$1 == "vma_lock_success" { print $2 }' /proc/vmstat)
+	"$CTL" touch --pages 256 >/dev/null
+	k1=$(awk '$1 == "vma_lock_success" { print $2 }' /proc/vmstat)
+	vma=$(delta "$before" faults_vma_locked)
+	echo "faults_vma_locked $vma, kernel vma_lock_success +$((k1 - k0))"
+	[ "$vma" -eq 256 ]
+	[ $((k1 - k0)) -ge "$vma" ]
+}
+
 @test "stats --reset zeroes every counter after reporting it" {
 	"$CTL" touch --pages 4 >/dev/null
 	run -0 "$CTL" stats --json --reset
