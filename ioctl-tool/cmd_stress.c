@@ -356,24 +356,28 @@ static void stress_sum(struct stress *s, struct stress_thread *t,
 	}
 }
 
-static uint64_t stress_ops_done(const struct stress_thread *sum)
+/* The sum of a per-operation array: ops, skipped or errors. */
+static uint64_t stress_total(const uint64_t *per_op)
 {
 	uint64_t n = 0;
 	unsigned int k;
 
 	for (k = 0; k < OP_NR; k++)
-		n += sum->ops[k];
+		n += per_op[k];
 	return n;
 }
 
-static uint64_t stress_ops_skipped(const struct stress_thread *sum)
+/* A per-operation array as a JSON object keyed by operation name. */
+static void stress_json_per_op(struct json_obj *j, const char *key,
+			       const uint64_t *per_op)
 {
-	uint64_t n = 0;
+	struct json_obj o;
 	unsigned int k;
 
+	json_obj_begin(j, key, &o);
 	for (k = 0; k < OP_NR; k++)
-		n += sum->skipped[k];
-	return n;
+		json_u64(&o, stress_op_names[k], per_op[k]);
+	json_obj_end(&o);
 }
 
 static const char *stress_mode_name(const struct stress *s)
@@ -403,8 +407,8 @@ static void stress_print_text(struct stress *s, struct stress_result *r,
 	       s->o.max_pages, stress_mode_name(s));
 	printf("ran %" PRIu64 " operations in %" PRIu64 ".%03" PRIu64
 	       " s, and drew %" PRIu64 " that had nothing to act on\n",
-	       stress_ops_done(sum), r->elapsed_ms / 1000, r->elapsed_ms % 1000,
-	       stress_ops_skipped(sum));
+	       stress_total(sum->ops), r->elapsed_ms / 1000,
+	       r->elapsed_ms % 1000, stress_total(sum->skipped));
 	printf("operations (done / nothing to act on / allowed errors):\n");
 	for (k = 0; k < OP_NR; k++)
 		printf("  %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
@@ -454,20 +458,11 @@ static void stress_print_json(struct stress *s, struct stress_result *r,
 	json_u64(&j, "threads", s->o.threads);
 	json_u64(&j, "regions", s->o.regions);
 	json_str(&j, "mode", stress_mode_name(s));
-	json_u64(&j, "ops", stress_ops_done(sum));
+	json_u64(&j, "ops", stress_total(sum->ops));
 	json_u64(&j, "elapsed_ms", r->elapsed_ms);
-	json_obj_begin(&j, "done", &o);
-	for (k = 0; k < OP_NR; k++)
-		json_u64(&o, stress_op_names[k], sum->ops[k]);
-	json_obj_end(&o);
-	json_obj_begin(&j, "skipped", &o);
-	for (k = 0; k < OP_NR; k++)
-		json_u64(&o, stress_op_names[k], sum->skipped[k]);
-	json_obj_end(&o);
-	json_obj_begin(&j, "errors", &o);
-	for (k = 0; k < OP_NR; k++)
-		json_u64(&o, stress_op_names[k], sum->errors[k]);
-	json_obj_end(&o);
+	stress_json_per_op(&j, "done", sum->ops);
+	stress_json_per_op(&j, "skipped", sum->skipped);
+	stress_json_per_op(&j, "errors", sum->errors);
 	json_obj_begin(&j, "reads", &o);
 	json_u64(&o, "exact", sum->reads.exact);
 	json_u64(&o, "racy", sum->reads.racy);
