@@ -29,11 +29,14 @@
 #ifndef VMALOCK_H
 #define VMALOCK_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched/mm.h>
 #include <linux/seqlock.h>
 #include <linux/sizes.h>
 #include <linux/srcu.h>
@@ -101,6 +104,15 @@
  *		holds its protection.
  * @delay_us:	race windows (VMALOCK_DELAY_*); READ_ONCE, no lock.
  *
+ * @nr_held:	pages in @pages, kept beside every store and erase so that
+ *		REGION_INFO never walks the xarray.
+ * @memcg:	the memory cgroup of the process that opened the region, with
+ *		a reference.  Everything the module allocates for the region
+ *		(pages, xarray nodes, mapping state, FILL's arrays) is charged
+ *		to it, whoever triggers the allocation: a forked child or a
+ *		process the fd was passed to does not move the charge.  See
+ *		vmalock_charge_begin().
+ *
  * @mappings_lock: protects @mappings and @nr_mappings.  A mutex: a writer
  *		holds it while it lists the mappings to mark, and ->close
  *		takes it to unlink, so a listed mapping's VMA outlives the
@@ -127,6 +139,8 @@ struct vmalock_region {
 	unsigned int order;
 	unsigned int mode;
 	unsigned int delay_us[VMALOCK_DELAY_NR];
+	atomic_long_t nr_held;
+	struct mem_cgroup *memcg;
 
 	struct mutex mappings_lock;	/* protects the two below */
 	struct list_head mappings;
@@ -173,6 +187,24 @@ struct vmalock_mapping {
 void vmalock_mapping_put(struct vmalock_mapping *m);
 
 /*
+ * Charge what follows to the region's memory cgroup (the opener's), as
+ * bpf maps and io_uring charge to the cgroup that created the object.
+ * Every allocation made for a region runs between these two, and carries
+ * __GFP_ACCOUNT (GFP_KERNEL_ACCOUNT, XA_FLAGS_ACCOUNT): a user over its
+ * limit meets its own cgroup's reclaim and OOM killer, or ENOMEM.
+ */
+static inline struct mem_cgroup *
+vmalock_charge_begin(struct vmalock_region *region)
+{
+	return set_active_memcg(region->memcg);
+}
+
+static inline void vmalock_charge_end(struct mem_cgroup *old)
+{
+	set_active_memcg(old);
+}
+
+/*
  * Speculative faults run in vmalock_srcu read sections; writers of a region
  * in SPEC mode wait for them before they free what they replaced.
  */
@@ -183,7 +215,6 @@ struct vmalock_region *vmalock_region_create(struct inode *inode);
 void vmalock_region_destroy(struct vmalock_region *region);
 struct page *vmalock_region_lookup(struct vmalock_region *region,
 				   pgoff_t pgoff);
-unsigned long vmalock_region_nr_held(struct vmalock_region *region);
 
 /* vmalock_lock.c: the writer side of the locking protocol */
 
@@ -262,6 +293,7 @@ void vmalock_debugfs_exit(void);
 
 /* vmalock_main.c: module parameters */
 extern unsigned int vmalock_region_mb;
+extern unsigned int vmalock_region_max_mb;
 extern unsigned int vmalock_default_mode;
 extern unsigned int vmalock_default_order;
 extern unsigned int vmalock_inject_order;

@@ -117,12 +117,18 @@ static bool vmalock_block_usable(struct vmalock_fault_ctx *ctx,
 static struct page *vmalock_alloc_order(struct vmalock_fault_ctx *ctx,
 					unsigned int order)
 {
-	gfp_t gfp = ctx->gfp | __GFP_ZERO;
+	gfp_t gfp = ctx->gfp | __GFP_ZERO | __GFP_ACCOUNT;
 	struct page *page;
 
-	/* High orders are a wish: no warning, no retrying, no OOM killer. */
+	/*
+	 * High orders are a wish: no warning, no retrying, no OOM killer.  An
+	 * attempt without direct reclaim is expected to fail, and is redone
+	 * under the coarse lock: no warning either.
+	 */
 	if (order)
 		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		gfp |= __GFP_NOWARN;
 	page = vmalock_inject_failure(order) ? NULL : alloc_pages(gfp, order);
 	if (!page) {
 		vmalock_count(VMALOCK_STAT_ALLOC_FAILURES);
@@ -203,9 +209,12 @@ static struct page *vmalock_publish(struct vmalock_region *region,
 	int err;
 
 	get_page(page);
+	/* The xarray is XA_FLAGS_ACCOUNT: its nodes are charged too. */
 	err = xa_insert(&region->pages, pgoff, page, GFP_KERNEL);
-	if (!err)
+	if (!err) {
+		atomic_long_inc(&region->nr_held);
 		return page;
+	}
 	put_page(page);
 	vmalock_free_pages(page, 1);
 	if (err != -EBUSY)
@@ -228,8 +237,15 @@ static vm_fault_t vmalock_insert(struct vm_area_struct *vma,
 		done = n - left;
 		if (!err)
 			break;
+		/*
+		 * -ENOMEM is a PTE table that could not be allocated, -EFAULT
+		 * (from walk_to_pmd()) a PUD or PMD table: both are out of
+		 * memory, not a bad address, since the range lies inside the
+		 * VMA.  Anything else is a bug of ours: SIGBUS.
+		 */
 		if (err != -EBUSY)
-			return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+			return err == -ENOMEM || err == -EFAULT ?
+			       VM_FAULT_OOM : VM_FAULT_SIGBUS;
 		vmalock_count(VMALOCK_STAT_PTE_NOTSAME);
 		done++;
 	}
@@ -456,8 +472,10 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		.order = READ_ONCE(region->order),
 	};
 	u64 start = ktime_get_ns();
+	struct mem_cgroup *old_memcg;
 
 	vmalock_count(VMALOCK_STAT_FAULTS);
+	old_memcg = vmalock_charge_begin(region);
 	vmalock_count(vmalock_fault_holds_vma_lock(vmf) ?
 		      VMALOCK_STAT_FAULTS_VMA_LOCKED :
 		      VMALOCK_STAT_FAULTS_MMAP_LOCKED);
@@ -480,6 +498,7 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 	 * is retried by the arch code until memory is found or the task dies,
 	 * a kernel access (copy_from_user, GUP) fails with EFAULT or ENOMEM.
 	 */
+	vmalock_charge_end(old_memcg);
 	if (ctx.result & VM_FAULT_OOM)
 		vmalock_count(VMALOCK_STAT_FAULT_OOM);
 	else if (ctx.result & VM_FAULT_SIGBUS)

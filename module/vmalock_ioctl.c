@@ -6,7 +6,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
+#include <linux/capability.h>
 #include <linux/overflow.h>
+#include <linux/ratelimit.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -37,6 +39,13 @@ static long vmalock_ioctl_version(void __user *uarg)
 	return 0;
 }
 
+/*
+ * LOG writes a few dozen lines: root's, and at most a few blocks every few
+ * seconds.  A request past the limit is ignored, as printk_ratelimited()
+ * ignores a message.
+ */
+static DEFINE_RATELIMIT_STATE(vmalock_log_ratelimit, 5 * HZ, 4);
+
 static long vmalock_ioctl_stats(void __user *uarg)
 {
 	struct vmalock_stats_arg arg;
@@ -47,6 +56,9 @@ static long vmalock_ioctl_stats(void __user *uarg)
 		return -EFAULT;
 	if (arg.flags & ~VMALOCK_STATS_FLAGS || arg.pad)
 		return -EINVAL;
+	/* The counters are module-wide: only root may log or zero them. */
+	if (arg.flags && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	vmalock_stats_read(&sum);
 	n = min_t(u32, arg.count, VMALOCK_STAT_NR);
@@ -59,7 +71,8 @@ static long vmalock_ioctl_stats(void __user *uarg)
 	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
 
-	if (arg.flags & VMALOCK_STATS_LOG)
+	if (arg.flags & VMALOCK_STATS_LOG &&
+	    __ratelimit(&vmalock_log_ratelimit))
 		vmalock_stats_log("on request");
 	if (arg.flags & VMALOCK_STATS_RESET)
 		vmalock_stats_reset();
@@ -122,6 +135,8 @@ static long vmalock_ioctl_value(struct vmalock_region *region,
 		if (!v.value || !PAGE_ALIGNED(v.value) ||
 		    v.value > VMALOCK_REGION_MAX_BYTES)
 			return -EINVAL;
+		if (v.value > (u64)READ_ONCE(vmalock_region_max_mb) << 20)
+			return -EFBIG;
 		return vmalock_set_size(region, v.value >> PAGE_SHIFT);
 	case VMALOCK_IOC_SET_ORDER:
 		if (v.value > VMALOCK_MAX_FOLIO_ORDER)
@@ -139,6 +154,9 @@ static long vmalock_ioctl_delay(struct vmalock_region *region,
 {
 	struct vmalock_delay d;
 
+	/* A window stalls every user of the region: root's test knob. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&d, uarg, sizeof(d)))
 		return -EFAULT;
 	if (d.point >= VMALOCK_DELAY_NR || d.pad ||
@@ -162,7 +180,7 @@ static long vmalock_ioctl_region_info(struct vmalock_region *region,
 	mutex_lock(&region->mappings_lock);
 	info.mappings = region->nr_mappings;
 	mutex_unlock(&region->mappings_lock);
-	info.pages = vmalock_region_nr_held(region);
+	info.pages = atomic_long_read(&region->nr_held);
 	up_read(&region->lock);
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
@@ -174,6 +192,18 @@ long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct vmalock_region *region = file->private_data;
 	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VMALOCK_IOC_INVALIDATE:
+	case VMALOCK_IOC_FILL:
+	case VMALOCK_IOC_SET_SIZE:
+	case VMALOCK_IOC_SET_ORDER:
+	case VMALOCK_IOC_SET_MODE:
+		/* Writers change the region: as write(2), an fd open for writing. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		break;
+	}
 
 	switch (cmd) {
 	case VMALOCK_IOC_VERSION:

@@ -23,17 +23,28 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 
 #include "vmalock.h"
 
 DEFINE_SRCU(vmalock_srcu);
 
+/*
+ * The race windows are root's test knobs (SET_DELAY needs CAP_SYS_ADMIN),
+ * and even so a fatal signal ends one at once: a killed task never sleeps
+ * out a window in D state.  Windows shorter than a tick sleep
+ * uninterruptibly, which bounds that sleep by one tick.
+ */
 void vmalock_delay(struct vmalock_region *region, unsigned int point)
 {
 	unsigned int us = READ_ONCE(region->delay_us[point]);
 
-	if (unlikely(us))
+	if (likely(!us))
+		return;
+	if (us < jiffies_to_usecs(1))
 		fsleep(us);
+	else
+		schedule_timeout_killable(usecs_to_jiffies(us));
 }
 
 /*

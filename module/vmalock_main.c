@@ -33,7 +33,7 @@ static int vmalock_region_mb_set(const char *val, const struct kernel_param *kp)
 		return ret;
 	if (mb == 0 || mb > VMALOCK_REGION_MB_MAX)
 		return -EINVAL;
-	WRITE_ONCE(vmalock_region_mb, mb);
+	WRITE_ONCE(*(unsigned int *)kp->arg, mb);
 	return 0;
 }
 
@@ -45,6 +45,21 @@ static const struct kernel_param_ops vmalock_region_mb_ops = {
 module_param_cb(region_mb, &vmalock_region_mb_ops, &vmalock_region_mb, 0644);
 MODULE_PARM_DESC(region_mb,
 		 "uint: size in MiB of the region each open creates (1..1048576, default 64); applies to later opens");
+
+/*
+ * The largest size SET_SIZE accepts (EFBIG beyond it), and a cap on
+ * region_mb.  A region allocates nothing until it is touched or filled,
+ * and every page it holds is charged to the opener's memory cgroup, which
+ * is what bounds a user's memory; so the default is the ABI's limit
+ * (1 TiB), and root lowers it for machines whose users run without a
+ * memory limit.
+ */
+unsigned int vmalock_region_max_mb = VMALOCK_REGION_MB_MAX;
+
+module_param_cb(region_max_mb, &vmalock_region_mb_ops, &vmalock_region_max_mb,
+		0644);
+MODULE_PARM_DESC(region_max_mb,
+		 "uint: largest region size in MiB that SET_SIZE accepts, and cap on region_mb (1..1048576, default 1048576)");
 
 static const char * const vmalock_mode_names[VMALOCK_MODE_NR] = {
 	[VMALOCK_MODE_MMAP]	= "mmap",

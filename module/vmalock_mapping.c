@@ -38,15 +38,30 @@ static void vmalock_mapping_attach(struct vmalock_mapping *m,
 	vma->vm_private_data = m;
 }
 
-/* ->open cannot fail, and the object is small: __GFP_NOFAIL. */
+/*
+ * ->open cannot fail, and runs under mmap_lock held for write (fork, split,
+ * mremap): no __GFP_NOFAIL and no uninterruptible wait here.  A VMA whose
+ * state cannot be had (no memory in the cgroup, or a fatal signal while a
+ * writer holds the region) gets none: vm_private_data is NULL, its
+ * VMA-mode faults count a vma_lock_miss and take the coarse lock, which
+ * every writer excludes, and no writer needs to mark it.
+ */
 static void vmalock_vm_open(struct vm_area_struct *vma)
 {
-	struct vmalock_mapping *old = vma->vm_private_data;
-	struct vmalock_region *region = old->region;
+	struct vmalock_region *region = vma->vm_file->private_data;
+	struct mem_cgroup *old_memcg;
 	struct vmalock_mapping *m;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
-	down_read(&region->lock);
+	vma->vm_private_data = NULL;
+	old_memcg = vmalock_charge_begin(region);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	vmalock_charge_end(old_memcg);
+	if (!m)
+		return;
+	if (down_read_killable(&region->lock)) {
+		kfree(m);
+		return;
+	}
 	vmalock_mapping_attach(m, region, vma);
 	up_read(&region->lock);
 }
@@ -66,8 +81,11 @@ void vmalock_mapping_put(struct vmalock_mapping *m)
 static void vmalock_vm_close(struct vm_area_struct *vma)
 {
 	struct vmalock_mapping *m = vma->vm_private_data;
-	struct vmalock_region *region = m->region;
+	struct vmalock_region *region;
 
+	if (!m)		/* ->open could not give it a state */
+		return;
+	region = m->region;
 	mutex_lock(&region->mappings_lock);
 	list_del(&m->node);
 	region->nr_mappings--;
@@ -90,9 +108,12 @@ static const struct vm_operations_struct vmalock_vm_ops = {
 int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct vmalock_region *region = file->private_data;
+	struct mem_cgroup *old_memcg;
 	struct vmalock_mapping *m;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	old_memcg = vmalock_charge_begin(region);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	vmalock_charge_end(old_memcg);
 	if (!m)
 		return -ENOMEM;
 	if (down_read_killable(&region->lock)) {
@@ -107,6 +128,11 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 	 * mmap_lock is held for write, which no fault holds.
 	 */
 	vm_flags_set(vma, VM_MIXEDMAP);
+	/*
+	 * A core dump would fault in every page of the mapping, allocating
+	 * the whole region: leave the device's memory out, as drivers do.
+	 */
+	vm_flags_set(vma, VM_DONTDUMP);
 	vma->vm_ops = &vmalock_vm_ops;
 	return 0;
 }

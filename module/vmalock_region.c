@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/pagemap.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "vmalock.h"
@@ -22,17 +23,20 @@ struct vmalock_region *vmalock_region_create(struct inode *inode)
 {
 	struct vmalock_region *region;
 
-	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	/* Opened by current: charge the region itself to current's cgroup. */
+	region = kzalloc(sizeof(*region), GFP_KERNEL_ACCOUNT);
 	if (!region)
 		return NULL;
+	region->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	address_space_init_once(&region->mapping);
 	region->mapping.host = inode;
 	region->mapping.a_ops = &vmalock_aops;
 	init_rwsem(&region->lock);
 	seqcount_init(&region->spec_seq);
-	xa_init(&region->pages);
-	region->nr_pages = (pgoff_t)READ_ONCE(vmalock_region_mb) <<
+	xa_init_flags(&region->pages, XA_FLAGS_ACCOUNT);
+	region->nr_pages = (pgoff_t)min(READ_ONCE(vmalock_region_mb),
+					READ_ONCE(vmalock_region_max_mb)) <<
 			   (20 - PAGE_SHIFT);
 	region->order = READ_ONCE(vmalock_default_order);
 	region->mode = READ_ONCE(vmalock_default_mode);
@@ -51,9 +55,12 @@ void vmalock_region_destroy(struct vmalock_region *region)
 	xa_for_each(&region->pages, index, page) {
 		put_page(page);
 		vmalock_count(VMALOCK_STAT_PAGES_FREED);
+		/* A region may hold millions of pages. */
+		cond_resched();
 	}
 	xa_destroy(&region->pages);
 	mutex_destroy(&region->mappings_lock);
+	mem_cgroup_put(region->memcg);
 	kfree(region);
 }
 
@@ -86,15 +93,4 @@ struct page *vmalock_region_lookup(struct vmalock_region *region,
 	} while (1);
 	rcu_read_unlock();
 	return page;
-}
-
-/* Pages the region holds; for REGION_INFO, under region->lock. */
-unsigned long vmalock_region_nr_held(struct vmalock_region *region)
-{
-	unsigned long index, n = 0;
-	struct page *page;
-
-	xa_for_each(&region->pages, index, page)
-		n++;
-	return n;
 }

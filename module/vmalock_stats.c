@@ -78,33 +78,26 @@ void vmalock_stats_reset(void)
 }
 
 /*
- * One printk, so the block cannot interleave with other messages; dmesg
- * prints each of its lines with its own timestamp.
+ * One line per counter, each a record of its own with the "vmalock: "
+ * prefix, so that "dmesg | grep vmalock" shows all of them and no line
+ * comes near printk's record limit (about 1 KiB), which cut the block
+ * short when it was one record.  Every line names @why, so the lines of
+ * one block are found together even if other messages interleave.
  */
 void vmalock_stats_log(const char *why)
 {
 	struct vmalock_stats sum;
-	char *buf, *p;
-	size_t left = PAGE_SIZE;
 	int i;
 
-	buf = kmalloc(left, GFP_KERNEL);
-	if (!buf)
-		return;
 	vmalock_stats_read(&sum);
-	p = buf;
-	for (i = 0; i < VMALOCK_STAT_NR && left > 1; i++) {
+	pr_info("counters %s:\n", why);
+	for (i = 0; i < VMALOCK_STAT_NR; i++) {
 		char label[VMALOCK_STAT_LABEL_LEN];
-		int n;
 
-		if (!vmalock_stat_label(&sum, i, label, sizeof(label)))
-			continue;
-		n = scnprintf(p, left, "\n  %-20s %llu", label, sum.count[i]);
-		p += n;
-		left -= n;
+		if (vmalock_stat_label(&sum, i, label, sizeof(label)))
+			pr_info("counters %s: %-20s %llu\n", why, label,
+				sum.count[i]);
 	}
-	pr_info("counters %s:%s\n", why, buf);
-	kfree(buf);
 }
 
 static int vmalock_stats_show(struct seq_file *m, void *unused)

@@ -35,6 +35,7 @@ static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
 		if (xa_is_zero(page))
 			continue;
 		xas_store(&xas, NULL);
+		atomic_long_dec(&w->region->nr_held);
 		vmalock_write_take_page(w, page);
 		if (++n % VMALOCK_TAKE_BATCH)
 			continue;
@@ -94,7 +95,8 @@ static struct page **vmalock_fill_prepare(pgoff_t nr, u64 pattern)
 	pgoff_t i;
 	int err;
 
-	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+	pages = kvmalloc_array(nr, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < nr; i++) {
@@ -104,8 +106,9 @@ static struct page **vmalock_fill_prepare(pgoff_t nr, u64 pattern)
 		if (fatal_signal_pending(current))
 			goto fail;
 		err = -ENOMEM;
-		pages[i] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN |
-				      __GFP_RETRY_MAYFAIL);
+		/* Over the cgroup's limit: ENOMEM, not its OOM killer. */
+		pages[i] = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT |
+				      __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 		if (!pages[i])
 			goto fail;
 		vmalock_count(VMALOCK_STAT_PAGES_ALLOCATED);
@@ -143,8 +146,8 @@ static int vmalock_reserve(struct vmalock_region *region, pgoff_t first,
 	return 0;
 }
 
-int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
-		 u64 pattern)
+static int vmalock_fill_charged(struct vmalock_region *region, pgoff_t first,
+				pgoff_t nr, u64 pattern)
 {
 	struct vmalock_write w;
 	struct page **pages;
@@ -174,6 +177,8 @@ int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
 			put_page(pages[i]);
 		else if (old)
 			vmalock_write_take_page(&w, old);
+		else
+			atomic_long_inc(&region->nr_held);
 	}
 	vmalock_zap(region, first, nr);
 	vmalock_count(VMALOCK_STAT_FILLS);
@@ -190,8 +195,21 @@ out_put:
 	return err;
 }
 
+/* Every page, array and xarray node of a FILL is charged to the region's cgroup. */
+int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
+		 u64 pattern)
+{
+	struct mem_cgroup *old_memcg = vmalock_charge_begin(region);
+	int err;
+
+	err = vmalock_fill_charged(region, first, nr, pattern);
+	vmalock_charge_end(old_memcg);
+	return err;
+}
+
 /*
- * Shrinking takes out and unmaps everything past the new end.  Growing
+ * Shrinking takes out and unmaps everything past the new end, private
+ * copy-on-write copies included.  Growing
  * takes out what a speculative fault may have published past the old end
  * while it raced with an earlier shrink, so the new pages read as zero.
  * Either way the pages that change start at the lower of the two ends, and
@@ -216,8 +234,13 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 	}
 	if (nr_pages < old) {
 		vmalock_take_range(&w, nr_pages, ULONG_MAX);
+		/*
+		 * Private copies too (even_cows), as truncate_pagecache()
+		 * does: past the end every mapping raises SIGBUS, shared or
+		 * private.
+		 */
 		unmap_mapping_range(&region->mapping,
-				    (loff_t)nr_pages << PAGE_SHIFT, 0, 0);
+				    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
 	} else if (nr_pages > old) {
 		vmalock_take_range(&w, old, nr_pages - 1);
 	}

@@ -53,7 +53,7 @@ for kver in "${kvers[@]}"; do
 		continue
 	fi
 	[ $all -eq 1 ] && step "runner-selftest $kver" "$top/tests/guest/selftest" "$kver"
-	step "suites $kver" "$top/tests/guest/run-in-guest" --kernel "$kver" \
+	step "suites $kver" "$top/tests/guest/run-in-guest" --kernel "$kver" --timeout 1500 \
 		--out "$top/tests/out/suites-$kver" -- bats --tap "$top/tests/bats"
 done
 [ $all -eq 1 ] && step "dkms ${kvers[*]}" "$top/tests/dkms-test.sh" "${kvers[@]}"

@@ -135,7 +135,12 @@ enum vmalock_counter {
  * that land between the read and a reset are lost.  The flags act whether or
  * not @addr is 0: ask for the size with @flags 0.
  *
- * Errors: EINVAL for an unknown flag or a non-zero @pad; EFAULT.
+ * RESET and LOG need CAP_SYS_ADMIN (the counters are module-wide); LOG
+ * writes one kernel-log line per counter and is rate-limited (a request
+ * past the limit is ignored).
+ *
+ * Errors: EINVAL for an unknown flag or a non-zero @pad; EPERM for RESET or
+ * LOG without CAP_SYS_ADMIN; EFAULT.
  */
 struct vmalock_stats_arg {
 	__u64 flags;
@@ -146,7 +151,7 @@ struct vmalock_stats_arg {
 
 /* Zero every counter after copying them out. */
 #define VMALOCK_STATS_RESET	_BITULL(0)
-/* Write the counters to the kernel log as one block. */
+/* Write the counters to the kernel log, one line each. */
 #define VMALOCK_STATS_LOG	_BITULL(1)
 #define VMALOCK_STATS_FLAGS	(VMALOCK_STATS_RESET | VMALOCK_STATS_LOG)
 
@@ -243,12 +248,16 @@ struct vmalock_region_info {
  *	VMALOCK_FILL_MAX_BYTES (the new pages are allocated up front, so one
  *	call must not be able to ask for all memory); ENOMEM: pages could not
  *	be allocated (nothing changed); EINTR: fatal signal (nothing changed).
- * SET_SIZE: resize; shrinking unmaps and frees what lies past the new end.
- *	EINVAL: not page-aligned, 0 or above 1 TiB.
+ * SET_SIZE: resize; shrinking unmaps and frees what lies past the new end,
+ *	private copy-on-write copies included.  EINVAL: not page-aligned, 0
+ *	or above 1 TiB; EFBIG: above the region_max_mb module parameter.
  * SET_ORDER: preferred folio order of first-touch faults.  EINVAL: too big.
  * SET_MODE: lock mode of the fault path.  EINVAL: unknown mode.
- * SET_DELAY: race windows.  EINVAL: unknown point, @pad set, too long.
+ * SET_DELAY: race windows.  EPERM: without CAP_SYS_ADMIN; EINVAL: unknown
+ *	point, @pad set, too long.  A fatal signal ends a window at once.
  * REGION_INFO: read the region's state.
+ * FILL, INVALIDATE, SET_SIZE, SET_ORDER and SET_MODE need a file open for
+ * writing: EBADF otherwise.
  * All of them may fail with EINTR when a fatal signal interrupts the wait
  * for a writer or for faults in flight (SET_DELAY does not wait).
  *

@@ -44,6 +44,15 @@ kernel_log_since_mark() {
 	dmesg | tail -n +"$((KLOG_MARK + 1))"
 }
 
+# logged_counter NAME < LOG: the value of counter NAME in a block of
+# "vmalock: counters WHY: NAME VALUE" lines read from stdin (the last one).
+logged_counter() {
+	sed -nE "s/.*vmalock: counters [^:]*: $1 +([0-9]+)\r?$/\1/p" | tail -n 1
+}
+
+# The last counter of the ABI the module and the tool share.
+LAST_COUNTER=fault_sigbus
+
 # counter NAME: one counter from "vmalockctl stats --json".
 counter() {
 	"$CTL" stats --json | jq -er ".$1"

@@ -77,15 +77,26 @@ teardown() { vmalock_teardown; }
 	[ "$(jq '[.[] | if type == "object" then add else . end] | add' <<<"$output")" -eq 0 ]
 }
 
-@test "stats --dmesg writes every counter to the kernel log in one block" {
+@test "stats --dmesg writes every counter to the kernel log, one prefixed line each" {
 	"$CTL" touch --pages 3 >/dev/null
 	mark_kernel_log
 	"$CTL" stats --dmesg >/dev/null
 	run -0 kernel_log_since_mark
 	echo "$output"
 	[[ "$output" == *"vmalock: counters on request:"* ]]
-	for c in faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed; do
-		grep -E "^ +$c +[0-9]+$" <<<"$output"	# continuation lines
+	for c in faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed "$LAST_COUNTER"; do
+		[ -n "$(logged_counter "$c" <<<"$output")" ]
 	done
-	grep -E "faults +3$" <<<"$output"
+	[ "$(logged_counter faults <<<"$output")" -eq 3 ]
+	# Every line of the block carries the prefix: nothing is unprefixed.
+	! grep -vE 'vmalock: ' <<<"$output"
+}
+
+@test "stats --dmesg is rate-limited: a burst logs at most a few blocks" {
+	mark_kernel_log
+	for _ in $(seq 50); do "$CTL" stats --dmesg >/dev/null; done
+	run -0 kernel_log_since_mark
+	blocks=$(grep -c 'vmalock: counters on request:$' <<<"$output")
+	echo "blocks logged for 50 requests: $blocks"
+	[ "$blocks" -ge 1 ] && [ "$blocks" -le 8 ]
 }

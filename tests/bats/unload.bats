@@ -64,8 +64,10 @@ stop_holder() {
 	[ $((after - held)) -ge $((56 * 1024)) ]
 	run -0 kernel_log_since_mark
 	echo "$output"
-	allocated=$(awk '$1 == "pages_allocated" { print $2 }' <<<"$output")
-	freed=$(awk '$1 == "pages_freed" { print $2 }' <<<"$output")
+	allocated=$(logged_counter pages_allocated <<<"$output")
+	freed=$(logged_counter pages_freed <<<"$output")
+	# The whole block is there, down to the last counter of the ABI.
+	[ -n "$(logged_counter "$LAST_COUNTER" <<<"$output")" ]
 	[ "$allocated" -ge $pages ]
 	[ "$allocated" -eq "$freed" ]
 }

@@ -231,6 +231,41 @@ static int sigbus_past_end(const char *arg)
 }
 
 /*
+ * A shrink zaps private copy-on-write copies past the new end too, as
+ * truncate does: a private mapping raises SIGBUS there, like a shared one.
+ * (Before, the copies stayed readable and writable.)
+ */
+static int cow_past_end(const char *unused)
+{
+	int fd = open_dev();
+	struct vmalock_value v = { .value = 4 * page_size };
+	volatile uint64_t *priv = map(fd, 8, 0, MAP_PRIVATE);
+	size_t i;
+
+	for (i = 0; i < 8; i++)		/* a private copy of every page */
+		priv[i * (page_size / sizeof(uint64_t))] = 0xc0 + i;
+	if (ioctl(fd, VMALOCK_IOC_SET_SIZE, &v))
+		fail("SET_SIZE: %s", strerror(errno));
+	signal(SIGBUS, on_sigbus);
+	for (i = 0; i < 8; i++) {
+		volatile uint64_t *w = priv + i * (page_size / sizeof(uint64_t));
+
+		if (sigsetjmp(sigbus_jmp, 1) == 0) {
+			uint64_t got = *w;
+
+			if (i >= 4)
+				fail("page %zu past the new end of 4 still reads %#llx from its private copy",
+				     i, (unsigned long long)got);
+			expect_eq("private copy inside the region", got, 0xc0 + i);
+		} else if (i < 4) {
+			fail("SIGBUS at page %zu, inside the region", i);
+		}
+	}
+	printf("cow-past-end: pages 4..7 raise SIGBUS, copies of 0..3 kept\n");
+	return 0;
+}
+
+/*
  * With every order-0 allocation failing (inject_fail_order=0,
  * inject_fail_every=1), a fault ends in VM_FAULT_OOM, as in a real driver
  * out of memory.  The kernel then fails its own accesses: copy_from_user
@@ -392,6 +427,7 @@ static const struct {
 	{ "fork-shared", fork_shared },
 	{ "fork-private", fork_private },
 	{ "sigbus-past-end", sigbus_past_end },
+	{ "cow-past-end", cow_past_end },
 	{ "ioctl-errors", ioctl_errors },
 	{ "oom-access", oom_access },
 	{ "hold", hold },
