@@ -140,7 +140,7 @@ in_cgroup_as_nobody() {
 	[ "$(counter pages_allocated)" -eq "$(counter pages_freed)" ]
 }
 
-@test "SIGKILL ends a fault or a writer held in a 10 s race window within 2 s" {
+@test "SIGKILL ends a fault or a writer held in a 10 s race window within 5 s" {
 	exec 5<>/dev/vmalock
 	"$CTL" delay --fd 5 writer 10000000
 	# A writer sleeping in its window, then a second writer waiting for it.
@@ -154,7 +154,7 @@ in_cgroup_as_nobody() {
 	kill -9 $w1 $w2
 	wait $w1 $w2 || true
 	echo "writers reaped after $((SECONDS - t0)) s"
-	[ $((SECONDS - t0)) -le 2 ]
+	[ $((SECONDS - t0)) -le 5 ]
 	"$CTL" delay --fd 5 writer 0
 	# A speculative fault sleeping in its window.
 	"$CTL" mode --fd 5 spec
@@ -166,7 +166,7 @@ in_cgroup_as_nobody() {
 	kill -9 $f
 	wait $f || true
 	echo "faulting task reaped after $((SECONDS - t0)) s"
-	[ $((SECONDS - t0)) -le 2 ]
+	[ $((SECONDS - t0)) -le 5 ]
 	"$CTL" delay --fd 5 spec-window 0
 	exec 5<&-
 }
