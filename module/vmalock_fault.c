@@ -413,9 +413,10 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 
 	/*
 	 * As lock_vma_under_rcu(): the state is found and trylocked under
-	 * RCU, and a detached state is a miss.  (The kernel's own VMA or mmap
-	 * lock, held by every fault, already keeps ->close away, so a miss
-	 * means that assumption broke.)
+	 * RCU, and a missing or detached state is a miss.  A VMA has no state
+	 * only when ->open could not allocate one (see vmalock_vm_open());
+	 * a detached one would mean the kernel's own VMA or mmap lock, held
+	 * by every fault, failed to keep ->close away.
 	 */
 	rcu_read_lock();
 	m = READ_ONCE(vma->vm_private_data);
