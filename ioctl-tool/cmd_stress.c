@@ -38,6 +38,8 @@ const struct vmalockctl_cmd cmd_stress = {
 	"Every page carries a stamp (region, page, generation).  Each read is\n"
 	"checked against what the writers have published; the first mismatch\n"
 	"stops the run and is printed with the seed, the page and both values.\n"
+	"A private copy is its mapping's own until a set-size shrink cuts its\n"
+	"page off: a shrink takes private copies too, as truncate does.\n"
 	"At the end every mapping is unmapped, and the module's counters must\n"
 	"agree with the pages the regions hold (pages_allocated - pages_freed),\n"
 	"then drop back once the regions are closed.\n"
@@ -235,7 +237,7 @@ static int stress_threads_alloc(struct stress *s, struct stress_thread **tp)
 		for (j = 0; j < STRESS_MAPS; j++) {
 			t[i].maps[j].prot = calloc(s->o.max_pages, 1);
 			t[i].maps[j].cow = calloc(s->o.max_pages,
-						  sizeof(uint64_t));
+						  sizeof(struct stress_cow));
 			if (!t[i].maps[j].prot || !t[i].maps[j].cow)
 				return -1;
 		}
@@ -353,6 +355,7 @@ static void stress_sum(struct stress *s, struct stress_thread *t,
 		sum->reads.unverifiable += t[i].reads.unverifiable;
 		sum->reads.sigbus += t[i].reads.sigbus;
 		sum->reads.private += t[i].reads.private;
+		sum->reads.cut += t[i].reads.cut;
 	}
 }
 
@@ -415,9 +418,10 @@ static void stress_print_text(struct stress *s, struct stress_result *r,
 		       stress_op_names[k], sum->ops[k], sum->skipped[k],
 		       sum->errors[k]);
 	printf("reads: %" PRIu64 " exact, %" PRIu64 " during a change, %" PRIu64
-	       " private copies, %" PRIu64 " SIGBUS past the end, %" PRIu64
-	       " unverifiable\n", sum->reads.exact, sum->reads.racy,
-	       sum->reads.private, sum->reads.sigbus, sum->reads.unverifiable);
+	       " private copies (%" PRIu64 " taken by a shrink), %" PRIu64
+	       " SIGBUS past the end, %" PRIu64 " unverifiable\n",
+	       sum->reads.exact, sum->reads.racy, sum->reads.private,
+	       sum->reads.cut, sum->reads.sigbus, sum->reads.unverifiable);
 	printf("forked children: %" PRIu64 "; FILL ENOMEM: %" PRIu64 "\n",
 	       sum->children, sum->enomem);
 	stress_served(r->delta, &spec, &vma, &coarse);
@@ -467,6 +471,7 @@ static void stress_print_json(struct stress *s, struct stress_result *r,
 	json_u64(&o, "exact", sum->reads.exact);
 	json_u64(&o, "racy", sum->reads.racy);
 	json_u64(&o, "private", sum->reads.private);
+	json_u64(&o, "cut", sum->reads.cut);
 	json_u64(&o, "sigbus", sum->reads.sigbus);
 	json_u64(&o, "unverifiable", sum->reads.unverifiable);
 	json_obj_end(&o);

@@ -65,6 +65,18 @@ struct stress_inc {
 	_Atomic uint32_t *ver;		/* [page]: odd while a writer acts */
 	_Atomic uint64_t *expect;	/* [page]: the stamp; 0 = zero page */
 	_Atomic uint64_t *next;		/* [page]: what the writer in flight stores */
+	/*
+	 * [page]: odd while a shrink that covers the page runs, bumped
+	 * again when it returns.  A shrink zaps private copies too (as
+	 * truncate does), so a copy made before it may be gone.
+	 */
+	_Atomic uint32_t *cut;
+};
+
+/* A private copy made through one mapping. */
+struct stress_cow {
+	uint64_t stamp;			/* what was stored; 0 = no copy */
+	uint32_t cut;			/* the page's cut count before the store */
 };
 
 /* A slot holds the open file of one region at a time. */
@@ -88,7 +100,7 @@ struct stress_map {
 	 */
 	bool split;
 	uint8_t *prot;			/* [page of the mapping]: PROT_* */
-	uint64_t *cow;			/* [page]: private copy's stamp, or 0 */
+	struct stress_cow *cow;		/* [page of the mapping] */
 };
 
 enum stress_op {
@@ -106,6 +118,7 @@ struct stress_reads {
 	uint64_t unverifiable;	/* several writers overlapped */
 	uint64_t sigbus;	/* SIGBUS past the end, as expected */
 	uint64_t private;	/* matched the mapping's own private copy */
+	uint64_t cut;		/* found the private copy taken by a shrink */
 };
 
 struct stress;

@@ -55,7 +55,7 @@ bool stress_stopping(const struct stress *s)
 int stress_model_init(struct stress *s)
 {
 	size_t per = (size_t)s->o.max_pages *
-		     (sizeof(uint32_t) + 2 * sizeof(uint64_t));
+		     (2 * sizeof(uint32_t) + 2 * sizeof(uint64_t));
 	size_t len = sizeof(struct stress_shared) +
 		     s->nincs * (sizeof(struct stress_inc) + per);
 	pthread_mutexattr_t attr;
@@ -83,6 +83,8 @@ int stress_model_init(struct stress *s)
 		inc->next = (_Atomic uint64_t *)p;
 		p += s->o.max_pages * sizeof(uint64_t);
 		inc->ver = (_Atomic uint32_t *)p;
+		p += s->o.max_pages * sizeof(uint32_t);
+		inc->cut = (_Atomic uint32_t *)p;
 		p += s->o.max_pages * sizeof(uint32_t);
 		pthread_mutex_init(&inc->writer, &attr);
 	}
@@ -270,6 +272,55 @@ static void stress_mismatch(struct stress_thread *t, struct stress_map *m,
 		    stress_describe(want, w, sizeof(w)), why);
 }
 
+/* The page's cut count, as stress_check_page() and the writers sample it. */
+static uint32_t stress_cut(struct stress_inc *inc, uint32_t page)
+{
+	return atomic_load_explicit(&inc->cut[page], memory_order_acquire);
+}
+
+/*
+ * A private copy is surely still there when no shrink covering its page
+ * began since it was made (@c1 before the access, @c2 after it).
+ */
+static bool stress_cow_kept(const struct stress_cow *cow, uint32_t c1,
+			    uint32_t c2)
+{
+	return cow->stamp && c1 == cow->cut && c2 == c1 && !(c1 & 1);
+}
+
+/*
+ * Judge a read of the mapping's own private copy.  Returns false when a
+ * shrink may have taken the copy and the read found something else: the
+ * copy is forgotten and the read is judged as one of the region's page.
+ */
+static bool stress_check_cow(struct stress_thread *t, struct stress_map *m,
+			     uint32_t idx, const unsigned int *pos,
+			     const uint64_t *got, int sig, bool kept)
+{
+	struct stress_cow *cow = &m->cow[idx];
+	uint32_t page = m->pgoff + idx;
+	int i;
+
+	for (i = 0; !sig && i < 3 && got[i] == cow->stamp; i++)
+		;
+	if (i == 3) {
+		t->reads.private++;
+		return true;
+	}
+	if (!kept) {
+		cow->stamp = 0;
+		t->reads.cut++;
+		return false;
+	}
+	if (sig)
+		stress_fail(t, "region %u page %u: %s reading a private copy",
+			    m->inc->id, page, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+	else
+		stress_mismatch(t, m, idx, pos[i], got[i], cow->stamp,
+				" (the mapping's private copy)");
+	return true;
+}
+
 /* Read three words of a page (first, one at random, last) and judge them. */
 void stress_check_page(struct stress_thread *t, struct stress_map *m,
 		       uint32_t idx)
@@ -284,30 +335,22 @@ void stress_check_page(struct stress_thread *t, struct stress_map *m,
 	};
 	struct stress_sample a, b;
 	uint64_t got[3];
+	uint32_t c1, c2;
 	bool stable;
 	int sig, i;
 
-	if (m->private && m->cow[idx]) {
-		sig = stress_load(w, pos, got, 3);
-		if (sig) {
-			stress_fail(t, "region %u page %u: %s reading a private copy",
-				    inc->id, page, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
-			return;
-		}
-		for (i = 0; i < 3; i++)
-			if (got[i] != m->cow[idx])
-				return stress_mismatch(t, m, idx, pos[i], got[i],
-						       m->cow[idx],
-						       " (the mapping's private copy)");
-		t->reads.private++;
-		return;
-	}
-
 	stress_sample(inc, page, &a);
+	c1 = stress_cut(inc, page);
 	sig = stress_load(w, pos, got, 3);
 	atomic_thread_fence(memory_order_acquire);
+	c2 = stress_cut(inc, page);
 	stress_sample(inc, page, &b);
 	stable = a.ver == b.ver && !(a.ver & 1);
+
+	if (m->private && m->cow[idx].stamp &&
+	    stress_check_cow(t, m, idx, pos, got, sig,
+			     stress_cow_kept(&m->cow[idx], c1, c2)))
+		return;
 
 	if (sig == SIGSEGV) {
 		stress_fail(t, "region %u page %u: SIGSEGV reading a readable mapping",
@@ -345,41 +388,51 @@ void stress_check_page(struct stress_thread *t, struct stress_map *m,
 /*
  * Write a private stamp through a MAP_PRIVATE mapping: the first store
  * copies the page (or SIGBUSes past the end), and from then on the page
- * is the mapping's own, whatever the region's writers do.
+ * is the mapping's own, whatever the region's writers do, until a shrink
+ * cuts it off.
  */
 void stress_write_private(struct stress_thread *t, struct stress_map *m,
 			  uint32_t idx)
 {
 	struct stress_inc *inc = m->inc;
+	struct stress_cow *cow = &m->cow[idx];
 	uint32_t page = m->pgoff + idx;
 	uint64_t val = stress_stamp(inc, page, true);
 	struct stress_sample a, b;
+	uint32_t c1, c2;
+	bool stable;
 	int sig;
 
 	stress_sample(inc, page, &a);
+	c1 = stress_cut(inc, page);
 	sig = stress_store_page(t->s, (volatile uint64_t *)(m->addr +
 					(size_t)idx * t->s->page_size), val);
+	c2 = stress_cut(inc, page);
 	stress_sample(inc, page, &b);
+	stable = a.ver == b.ver && !(a.ver & 1);
 
 	if (sig == SIGSEGV) {
 		stress_fail(t, "region %u page %u: SIGSEGV writing a writable private mapping",
 			    inc->id, page);
 	} else if (sig) {
-		if (m->cow[idx])
+		if (stress_cow_kept(cow, c1, c2))
 			stress_fail(t, "region %u page %u: SIGBUS writing the mapping's own copy",
 				    inc->id, page);
-		else if (a.ver == b.ver && !(a.ver & 1) && page < a.size)
+		else if (stable && page < a.size)
 			stress_fail(t, "region %u page %u: SIGBUS although the region has %u pages",
 				    inc->id, page, a.size);
 		else
 			t->reads.sigbus++;
+		if (cow->stamp)
+			t->reads.cut++;
+		cow->stamp = 0;
 	} else {
-		if (!m->cow[idx] && a.ver == b.ver && !(a.ver & 1) &&
-		    page >= a.size) {
+		if (!cow->stamp && stable && page >= a.size) {
 			stress_fail(t, "region %u page %u: private write succeeded although the region has only %u pages",
 				    inc->id, page, a.size);
 			return;
 		}
-		m->cow[idx] = val;
+		cow->stamp = val;
+		cow->cut = c1;
 	}
 }

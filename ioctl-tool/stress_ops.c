@@ -259,7 +259,7 @@ static bool op_mmap(struct stress_thread *t)
 	m->split = false;
 	for (i = 0; i < n; i++) {
 		m->prot[i] = prot;
-		m->cow[i] = 0;
+		m->cow[i].stamp = 0;
 	}
 	return true;
 }
@@ -268,7 +268,7 @@ static void stress_forget_map(struct stress_thread *t, struct stress_map *m)
 {
 	struct stress_map *last = &t->maps[--t->nmaps];
 	uint8_t *prot = m->prot;
-	uint64_t *cow = m->cow;
+	struct stress_cow *cow = m->cow;
 
 	/* Keep the arrays with their slot: swap them with the last one's. */
 	if (m != last) {
@@ -345,7 +345,7 @@ static bool op_mremap(struct stress_thread *t)
 	}
 	for (i = m->npages; i < n; i++) {
 		m->prot[i] = m->prot[0];
-		m->cow[i] = 0;
+		m->cow[i].stamp = 0;
 	}
 	m->addr = addr;
 	m->npages = n;
@@ -491,7 +491,10 @@ static bool op_invalidate(struct stress_thread *t)
 	return op_range(t, false);
 }
 
-/* Every page between the old and the new end reads as zero afterwards. */
+/*
+ * Every page between the old and the new end reads as zero afterwards; a
+ * shrink takes the private copies of the pages it cuts off as well.
+ */
 static bool op_set_size(struct stress_thread *t)
 {
 	struct stress *s = t->s;
@@ -508,14 +511,20 @@ static bool op_set_size(struct stress_thread *t)
 	old = atomic_load(&inc->size);
 	lo = min_u32(old, new);
 	hi = old > new ? old : new;
-	for (p = lo; p < hi; p++)
+	for (p = lo; p < hi; p++) {
 		stress_begin_change(inc, p, 0);
+		if (new < old)
+			atomic_fetch_add(&inc->cut[p], 1);
+	}
 	if (ioctl(slot->fd, VMALOCK_IOC_SET_SIZE, &v))
 		err = errno;
 	else
 		atomic_store(&inc->size, new);
-	for (p = lo; p < hi; p++)
+	for (p = lo; p < hi; p++) {
+		if (new < old)
+			atomic_fetch_add(&inc->cut[p], 1);
 		stress_end_change(inc, p, !err);
+	}
 	pthread_mutex_unlock(&inc->writer);
 	stress_slot_put(slot);
 	if (err)
