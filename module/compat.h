@@ -38,12 +38,27 @@ static inline bool vmalock_fault_holds_vma_lock(const struct vm_fault *vmf)
 {
 	return vmf->flags & FAULT_FLAG_VMA_LOCK;
 }
+
+/*
+ * Drop the lock the fault came with, VMA lock or mmap_lock: the kernel's
+ * release_fault_lock(), 6.6 (vmalock supports no 6.4 or 6.5).
+ */
+static inline void vmalock_release_fault_lock(struct vm_fault *vmf)
+{
+	release_fault_lock(vmf);
+}
 #else
 #define VMALOCK_HAVE_PER_VMA_LOCK	0
 
 static inline bool vmalock_fault_holds_vma_lock(const struct vm_fault *vmf)
 {
 	return false;
+}
+
+/* Every fault holds mmap_lock for read. */
+static inline void vmalock_release_fault_lock(struct vm_fault *vmf)
+{
+	mmap_read_unlock(vmf->vma->vm_mm);
 }
 #endif
 

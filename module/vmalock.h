@@ -23,8 +23,8 @@
  *
  * ->open runs before the core takes i_mmap_rwsem on both 6.1 and 6.12
  * (__split_vma, copy_vma, dup_mmap), so it may take region->lock.
- * vmalock_srcu read sections (speculative faults) never wait for
- * region->lock: a writer calls synchronize_srcu() while holding it.
+ * Speculative read sections (vmalock_spec_read_lock()) never wait for
+ * region->lock: a writer waits for them while holding it.
  */
 #ifndef VMALOCK_H
 #define VMALOCK_H
@@ -39,7 +39,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seqlock.h>
 #include <linux/sizes.h>
-#include <linux/srcu.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "uapi/vmalock.h"
@@ -52,6 +52,12 @@
 
 /* A region is at most 1 TiB: page offsets and byte sizes stay far from overflow. */
 #define VMALOCK_REGION_MAX_BYTES	SZ_1T
+
+/* One CPU's count of a region's speculative read sections, per half. */
+struct vmalock_spec_count {
+	unsigned long lock[2];
+	unsigned long unlock[2];
+};
 
 /**
  * struct vmalock_region - the memory behind one open file of /dev/vmalock.
@@ -75,7 +81,18 @@
  *		changes anything a fault may have read.  Written under @lock
  *		(write), with the raw_ helpers: readers never spin on an odd
  *		count (they retry or fall back), so the writer may sleep.
- *		Faults read it without any lock, under vmalock_srcu.
+ *		Faults read it without any lock, in a speculative read
+ *		section.
+ * @spec_readers, @spec_idx, @spec_wq: the region's own speculative read
+ *		sections, counted per CPU in two halves, as SRCU counts its
+ *		readers: a reader increments lock[i] and later unlock[i] of
+ *		the half i it found in @spec_idx, and a writer waits until
+ *		both halves have drained once (vmalock_spec_sync()).  Per
+ *		region, so that nothing one region does delays the writers
+ *		of another; per CPU, so that faults of one region do not
+ *		bounce one counter between CPUs.  @spec_idx is written only
+ *		by writers, under @lock for write.  A writer sleeps in
+ *		@spec_wq; the last reader of a half wakes it.
  * @writing, @write_first, @write_last: the current writer's page range,
  *		published (under @lock for write, then smp_mb()) before it
  *		lists the mappings to mark.  A VMA-mode fault checks it after
@@ -130,6 +147,9 @@ struct vmalock_region {
 	struct rw_semaphore lock;
 	unsigned long lock_seq;
 	seqcount_t spec_seq;
+	struct vmalock_spec_count __percpu *spec_readers;
+	unsigned int spec_idx;
+	wait_queue_head_t spec_wq;
 	bool writing;
 	pgoff_t write_first;
 	pgoff_t write_last;
@@ -205,10 +225,35 @@ static inline void vmalock_charge_end(struct mem_cgroup *old)
 }
 
 /*
- * Speculative faults run in vmalock_srcu read sections; writers of a region
- * in SPEC mode wait for them before they free what they replaced.
+ * A speculative fault runs in a read section of its region: a writer of
+ * that region in SPEC mode waits for the sections in flight before it
+ * frees what it replaced (vmalock_spec_sync()).
+ *
+ * The barrier after the increment orders it before everything the fault
+ * reads (spec_seq first); it pairs with the one in vmalock_spec_sync(),
+ * after the writer's update and before it reads the counts: either the
+ * writer sees this reader, or the reader sees the update finished.
  */
-extern struct srcu_struct vmalock_srcu;
+static inline unsigned int vmalock_spec_read_lock(struct vmalock_region *region)
+{
+	unsigned int idx = READ_ONCE(region->spec_idx) & 1;
+
+	this_cpu_inc(region->spec_readers->lock[idx]);
+	/* Pairs with smp_mb() in vmalock_spec_sync(). */
+	smp_mb();
+	return idx;
+}
+
+static inline void vmalock_spec_read_unlock(struct vmalock_region *region,
+					    unsigned int idx)
+{
+	/* Everything the section did comes before the count. */
+	smp_mb();
+	this_cpu_inc(region->spec_readers->unlock[idx]);
+	/* wq_has_sleeper() orders the count before looking for a writer. */
+	if (wq_has_sleeper(&region->spec_wq))
+		wake_up(&region->spec_wq);
+}
 
 /* vmalock_region.c */
 struct vmalock_region *vmalock_region_create(struct inode *inode);
@@ -241,6 +286,7 @@ struct vmalock_write {
 int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 			pgoff_t first, pgoff_t last, bool all);
 void vmalock_write_end(struct vmalock_write *w);
+void vmalock_spec_sync(struct vmalock_region *region);
 void vmalock_write_take_page(struct vmalock_write *w, struct page *page);
 bool vmalock_mapping_read_trylock(struct vmalock_mapping *m);
 void vmalock_mapping_read_unlock(struct vmalock_mapping *m);

@@ -11,14 +11,20 @@
  *         revalidate the snapshot before anything becomes visible: before
  *         new pages are published or any entry installed, and once more
  *         after installing, zapping what was installed if a writer ran in
- *         between.  Runs in a vmalock_srcu read section, which the writer
- *         waits for.  After VMALOCK_SPEC_TRIES attempts: VMA.
+ *         between.  Runs in a read section of its region, which the
+ *         region's writers wait for (vmalock_spec_sync()).  After VMALOCK_SPEC_TRIES attempts: VMA.
  *   VMA   read-trylock the faulting mapping only (found under RCU); if a
- *         writer has marked it, fall back to MMAP.  Allocations here do not
- *         enter direct reclaim: one that would have to is redone under the
- *         coarse lock (vma_lock_retry), as the kernel redoes under mmap_lock
- *         a VMA-locked fault that must block.
- *   MMAP  region->lock for read.
+ *         writer has marked it, fall back to MMAP.  Pages and xarray nodes
+ *         are allocated here without direct reclaim: one that would need it
+ *         is redone under the coarse lock (vma_lock_retry), as the kernel
+ *         redoes under mmap_lock a VMA-locked fault that must block.  The
+ *         one exception is a page table: vm_insert_pages() allocates it
+ *         with GFP_KERNEL, as the core does for an anonymous fault under
+ *         the VMA lock, so a writer marking the mapping may wait for that
+ *         reclaim, at most once per 2 MiB of the mapping.
+ *   MMAP  region->lock for read, taken without sleeping through a writer
+ *         unkillably or holding mmap_lock while it waits (the core's
+ *         VM_FAULT_RETRY protocol: vmalock_coarse_lock_or_retry()).
  *
  * Page tables are never assumed stable: vm_insert_pages() checks each entry
  * under the PTE lock and refuses one that a racing fault populated first
@@ -30,6 +36,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -48,6 +55,7 @@ struct vmalock_fault_ctx {
 	unsigned int order;	/* preferred block order, read once */
 	bool spec;		/* revalidate against @seq */
 	unsigned int seq;
+	bool no_memory;		/* an xarray node could not be had */
 	vm_fault_t result;
 };
 
@@ -192,34 +200,74 @@ static void vmalock_free_pages(struct page *page, unsigned long n)
 }
 
 /*
+ * xa_insert(), with two differences.  A speculative fault rechecks its
+ * snapshot under the xarray lock and stores nothing once a writer has
+ * begun: every writer that changes pages makes spec_seq odd before it
+ * takes this lock, so the page is either in the xarray before the writer
+ * looks (and the writer takes it out) or never stored.  And the xarray's
+ * nodes are allocated with the fault's own flags: no direct reclaim under
+ * a mapping lock.
+ *
+ * Return: 0; -EBUSY if the slot holds a page (or a FILL's reservation);
+ * -EAGAIN if a writer ran since the snapshot; -ENOMEM.
+ */
+static int vmalock_insert_slot(struct vmalock_fault_ctx *ctx, pgoff_t pgoff,
+			       struct page *page)
+{
+	XA_STATE(xas, &ctx->region->pages, pgoff);
+	gfp_t gfp = ctx->gfp & __GFP_DIRECT_RECLAIM ? GFP_KERNEL :
+		    GFP_NOWAIT | __GFP_NOWARN;
+	int err;
+
+	do {
+		xas_lock(&xas);
+		if (vmalock_spec_changed(ctx)) {
+			err = -EAGAIN;
+		} else if (xas_load(&xas)) {
+			err = -EBUSY;
+		} else {
+			xas_store(&xas, page);
+			err = xas_error(&xas);
+		}
+		xas_unlock(&xas);
+	} while (err == -ENOMEM && xas_nomem(&xas, gfp));
+	return err;
+}
+
+/*
  * Publish @page at @pgoff if the slot is still empty.  Return the page that
  * the slot holds afterwards, with a reference for the caller: ours, or the
  * one a racing fault published first (then ours is freed).  NULL if the slot
- * is empty again, reserved by a FILL in progress, or the xarray had no
- * memory: the caller maps nothing there, and the access faults again.
+ * is empty again, reserved by a FILL in progress, a writer ran since a
+ * speculative snapshot, or the xarray had no memory: the caller maps
+ * nothing there, and the access faults again (vmalock_populate() tells a
+ * writer or a missing allocation apart).
  *
- * xa_insert(), not xa_cmpxchg(NULL, page): on a FILL's reserved slot
- * cmpxchg stores nothing yet reports success (xas_result() turns the zero
- * entry into NULL), which leaked the xarray's reference to a page mapped
- * outside the region.  The stress test's page accounting found that.
+ * Only ever into an empty slot, never xa_cmpxchg(NULL, page): on a FILL's
+ * reserved slot cmpxchg stores nothing yet reports success (xas_result()
+ * turns the zero entry into NULL), which leaked the xarray's reference to a
+ * page mapped outside the region.  The stress test's page accounting found
+ * that.
  */
-static struct page *vmalock_publish(struct vmalock_region *region,
+static struct page *vmalock_publish(struct vmalock_fault_ctx *ctx,
 				    pgoff_t pgoff, struct page *page)
 {
 	int err;
 
 	get_page(page);
 	/* The xarray is XA_FLAGS_ACCOUNT: its nodes are charged too. */
-	err = xa_insert(&region->pages, pgoff, page, GFP_KERNEL);
+	err = vmalock_insert_slot(ctx, pgoff, page);
 	if (!err) {
-		atomic_long_inc(&region->nr_held);
+		atomic_long_inc(&ctx->region->nr_held);
 		return page;
 	}
 	put_page(page);
 	vmalock_free_pages(page, 1);
+	if (err == -ENOMEM)
+		ctx->no_memory = true;
 	if (err != -EBUSY)
 		return NULL;
-	return vmalock_region_lookup(region, pgoff);
+	return vmalock_region_lookup(ctx->region, pgoff);
 }
 
 /* Map @n pages from @addr, skipping entries a racing fault populated. */
@@ -269,8 +317,7 @@ static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
 	vm_fault_t ret = VM_FAULT_NOPAGE;
 
 	for (i = 0; i < n; i++) {
-		struct page *page = vmalock_publish(ctx->region, base + i,
-						    block + i);
+		struct page *page = vmalock_publish(ctx, base + i, block + i);
 
 		if (page) {
 			if (!run)
@@ -339,17 +386,28 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 			vmalock_free_pages(page, 1UL << order);
 			return -EAGAIN;
 		}
+		ctx->no_memory = false;
 		ctx->result = vmalock_map_block(ctx, page, base, order);
 	}
 
 	/*
 	 * Installed while a writer ran?  Take it all back before the writer,
-	 * which waits for this SRCU read section, can return.
+	 * which waits for this read section, can return.
 	 */
 	if (vmalock_spec_changed(ctx)) {
 		unmap_mapping_range(&region->mapping, (loff_t)base << PAGE_SHIFT,
 				    (loff_t)PAGE_SIZE << order, 0);
 		return -EAGAIN;
+	}
+	/*
+	 * Part of the block could not be published for want of an xarray
+	 * node.  What was mapped stays (it is in the region); the rest is
+	 * redone where reclaim is allowed, or is out of memory there.
+	 */
+	if (ctx->no_memory && ctx->result == VM_FAULT_NOPAGE) {
+		if (!(ctx->gfp & __GFP_DIRECT_RECLAIM))
+			return -EWOULDBLOCK;
+		ctx->result = VM_FAULT_OOM;
 	}
 	return 0;
 }
@@ -357,13 +415,14 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 {
 	struct vmalock_region *region = ctx->region;
-	int tries, idx, err;
+	unsigned int idx;
+	int tries, err;
 
 	for (tries = 0; tries < VMALOCK_SPEC_TRIES; tries++) {
-		idx = srcu_read_lock(&vmalock_srcu);
+		idx = vmalock_spec_read_lock(region);
 		/* vmalock_set_mode() waits for this section to end. */
 		if (READ_ONCE(region->mode) != VMALOCK_MODE_SPEC) {
-			srcu_read_unlock(&vmalock_srcu, idx);
+			vmalock_spec_read_unlock(region, idx);
 			return false;
 		}
 		ctx->seq = raw_read_seqcount(&region->spec_seq);
@@ -374,7 +433,7 @@ static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 			err = vmalock_populate(ctx);
 			ctx->spec = false;
 		}
-		srcu_read_unlock(&vmalock_srcu, idx);
+		vmalock_spec_read_unlock(region, idx);
 		if (!err) {
 			vmalock_count(VMALOCK_STAT_SPEC_SUCCESS);
 			return true;
@@ -455,9 +514,55 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 	return true;
 }
 
+/*
+ * Take the coarse lock, or give the fault back to the core, the way
+ * __folio_lock_or_retry() does for a locked folio.  A writer may hold the
+ * lock for a long time (a large shrink, or root's race windows), and a
+ * fault must neither sleep through it unkillably nor keep mmap_lock, which
+ * others need (ps reads /proc/PID/cmdline under it), while it waits.
+ *
+ * On a first try, wait for the writer with the fault lock dropped, and
+ * return VM_FAULT_RETRY: the core takes its lock again and retries, or
+ * returns at once if a fatal signal came.  FAULT_FLAG_RETRY_NOWAIT asks for
+ * no wait at all, and keeps the fault lock.  On a second try, wait holding
+ * the fault lock, killably if the fault may be killed.
+ *
+ * Return: 0 with region->lock held for read, or VM_FAULT_RETRY.
+ */
+static vm_fault_t vmalock_coarse_lock_or_retry(struct vmalock_fault_ctx *ctx)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	struct rw_semaphore *lock = &ctx->region->lock;
+	struct file *file;
+
+	if (down_read_trylock(lock))
+		return 0;
+	if (fault_flag_allow_retry_first(vmf->flags)) {
+		if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+			return VM_FAULT_RETRY;
+		/* The file, and so the region, outlives the VMA now. */
+		file = get_file(vmf->vma->vm_file);
+		vmalock_release_fault_lock(vmf);
+		if (!down_read_killable(lock))
+			up_read(lock);
+		fput(file);
+		return VM_FAULT_RETRY;
+	}
+	if (!(vmf->flags & FAULT_FLAG_KILLABLE)) {
+		down_read(lock);
+		return 0;
+	}
+	if (!down_read_killable(lock))
+		return 0;
+	vmalock_release_fault_lock(vmf);
+	return VM_FAULT_RETRY;
+}
+
 static void vmalock_fault_coarse(struct vmalock_fault_ctx *ctx)
 {
-	down_read(&ctx->region->lock);
+	ctx->result = vmalock_coarse_lock_or_retry(ctx);
+	if (ctx->result)
+		return;
 	ctx->gfp = GFP_HIGHUSER;
 	vmalock_populate(ctx);
 	up_read(&ctx->region->lock);

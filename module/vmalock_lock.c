@@ -27,8 +27,6 @@
 
 #include "vmalock.h"
 
-DEFINE_SRCU(vmalock_srcu);
-
 /*
  * The race windows are root's test knobs (SET_DELAY needs CAP_SYS_ADMIN),
  * and even so a fatal signal ends one at once: a killed task never sleeps
@@ -186,6 +184,62 @@ void vmalock_write_take_page(struct vmalock_write *w, struct page *page)
 	list_add(&page->lru, &w->freed);
 }
 
+/* Have the read sections counted in half @idx all ended? */
+static bool vmalock_spec_drained(struct vmalock_region *region,
+				 unsigned int idx)
+{
+	unsigned long locks = 0, unlocks = 0;
+	int cpu;
+
+	/*
+	 * Unlocks first: a section whose unlock is counted has its lock
+	 * counted too, so the sums are equal only once every section counted
+	 * has ended.  Migration between the two is harmless: only the sums
+	 * matter.
+	 */
+	for_each_possible_cpu(cpu)
+		unlocks += READ_ONCE(per_cpu_ptr(region->spec_readers,
+						 cpu)->unlock[idx]);
+	/* Every unlock counted before any lock is. */
+	smp_mb();
+	for_each_possible_cpu(cpu)
+		locks += READ_ONCE(per_cpu_ptr(region->spec_readers,
+					       cpu)->lock[idx]);
+	return locks == unlocks;
+}
+
+/**
+ * vmalock_spec_sync - wait for the region's speculative faults in flight
+ * @region: the region, with region->lock held for write
+ *
+ * synchronize_srcu() for one region.  A section that began before the
+ * update ended is counted in one of the two halves: the half new sections
+ * use is drained first (a section that read @spec_idx before the last flip
+ * may still be in it), then the flip sends new sections to it, and the old
+ * half is drained.  Sections that begin after the flip, or that this
+ * writer's scans miss, see the finished update (the barriers below pair
+ * with vmalock_spec_read_lock()'s) and have nothing to be waited for.  New
+ * sections never hold up the wait, so a steady stream of faults cannot
+ * starve the writer.
+ *
+ * The wait is uninterruptible: the writer has taken pages out and may free
+ * them only after this.  It is bounded by the sections in flight on this
+ * region alone: an allocation, and at most one speculative window
+ * (VMALOCK_DELAY_SPEC_WINDOW, root's test knob, which a fatal signal ends).
+ */
+void vmalock_spec_sync(struct vmalock_region *region)
+{
+	unsigned int idx = region->spec_idx & 1;
+
+	/* Order the update before the scans of the counts. */
+	smp_mb();
+	wait_event(region->spec_wq, vmalock_spec_drained(region, idx ^ 1));
+	WRITE_ONCE(region->spec_idx, region->spec_idx + 1);
+	/* New sections must see the flip before the old half is read. */
+	smp_mb();
+	wait_event(region->spec_wq, vmalock_spec_drained(region, idx));
+}
+
 void vmalock_write_end(struct vmalock_write *w)
 {
 	struct vmalock_region *region = w->region;
@@ -196,12 +250,12 @@ void vmalock_write_end(struct vmalock_write *w)
 	/*
 	 * A speculative fault that raced with the update may have installed an
 	 * entry for a page taken out above; it sees spec_seq changed and zaps
-	 * it before it leaves its SRCU read section.  Wait for that, so that
+	 * it before it leaves its read section.  Wait for that, so that
 	 * when we return no entry can point to old contents, and so that the
 	 * region still owns every page any entry points to.
 	 */
 	if (w->all || w->mode == VMALOCK_MODE_SPEC)
-		synchronize_srcu(&vmalock_srcu);
+		vmalock_spec_sync(region);
 
 	list_for_each_entry_safe(page, next, &w->freed, lru) {
 		list_del(&page->lru);

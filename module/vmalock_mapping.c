@@ -133,6 +133,14 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 	 * the whole region: leave the device's memory out, as drivers do.
 	 */
 	vm_flags_set(vma, VM_DONTDUMP);
+	/*
+	 * Not VM_DONTEXPAND, deliberately: mremap() may grow a mapping of
+	 * the device, as of any file.  6.1 grows one in place without any
+	 * vm_ops call, so a grown mapping may reach into a writer's range
+	 * after the writer marked the mappings it met; the price is the
+	 * writer-range check (one smp_mb()) in every VMA-mode fault, see
+	 * vmalock_writer_meets().
+	 */
 	vma->vm_ops = &vmalock_vm_ops;
 	return 0;
 }

@@ -27,6 +27,14 @@ struct vmalock_region *vmalock_region_create(struct inode *inode)
 	region = kzalloc(sizeof(*region), GFP_KERNEL_ACCOUNT);
 	if (!region)
 		return NULL;
+	/* Per CPU, and charged as well: see struct vmalock_region. */
+	region->spec_readers = alloc_percpu_gfp(struct vmalock_spec_count,
+						GFP_KERNEL_ACCOUNT);
+	if (!region->spec_readers) {
+		kfree(region);
+		return NULL;
+	}
+	init_waitqueue_head(&region->spec_wq);
 	region->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	address_space_init_once(&region->mapping);
@@ -61,6 +69,7 @@ void vmalock_region_destroy(struct vmalock_region *region)
 	xa_destroy(&region->pages);
 	mutex_destroy(&region->mappings_lock);
 	mem_cgroup_put(region->memcg);
+	free_percpu(region->spec_readers);
 	kfree(region);
 }
 

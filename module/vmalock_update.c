@@ -31,7 +31,10 @@ static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
 
 	xas_lock(&xas);
 	xas_for_each(&xas, page, last) {
-		/* A FILL's reservation: that FILL owns the slot, leave it. */
+		/*
+		 * A reservation lives only inside its FILL's write section,
+		 * which excludes ours: never seen here, and not ours to take.
+		 */
 		if (xa_is_zero(page))
 			continue;
 		xas_store(&xas, NULL);
@@ -126,8 +129,17 @@ fail:
 }
 
 /*
- * Reserve the xarray slots of the range, so that storing the new pages under
- * the writer lock cannot fail halfway.  A reserved slot reads as empty.
+ * Reserve the xarray slots of the range, so that storing the new pages
+ * cannot fail halfway.  A reserved slot reads as empty, and a fault never
+ * fills it (vmalock_publish()).
+ *
+ * Called inside the write section, which makes the FILL the only owner of
+ * its reservations: reserved outside it, a second FILL of the same slots
+ * reserved nothing new, and when it failed (a fatal signal while it waited
+ * for the lock, a range past a new end) its xa_release() dropped the
+ * first one's reservations, whose stores then had to allocate under the
+ * lock, and could fail.  The nodes are allocated under the coarse lock
+ * now: faults of the range wait for that, and for nothing else.
  */
 static int vmalock_reserve(struct vmalock_region *region, pgoff_t first,
 			   pgoff_t nr)
@@ -157,22 +169,20 @@ static int vmalock_fill_charged(struct vmalock_region *region, pgoff_t first,
 	pages = vmalock_fill_prepare(nr, pattern);
 	if (IS_ERR(pages))
 		return PTR_ERR(pages);
-	err = vmalock_reserve(region, first, nr);
-	if (err)
-		goto out_put;
 	err = vmalock_write_begin(&w, region, first, first + nr - 1, false);
 	if (err)
-		goto out_release;
-	if (first + nr > region->nr_pages) {
+		goto out_put;
+	err = first + nr > region->nr_pages ? -EINVAL :
+	      vmalock_reserve(region, first, nr);
+	if (err) {
 		vmalock_write_end(&w);
-		err = -EINVAL;
-		goto out_release;
+		goto out_put;
 	}
 	for (i = 0; i < nr; i++) {
 		struct page *old = xa_store(&region->pages, first + i,
 					    pages[i], GFP_KERNEL);
 
-		/* The slot was reserved: storing allocates nothing. */
+		/* Reserved by us, under the lock: storing allocates nothing. */
 		if (WARN_ON_ONCE(xa_is_err(old)))
 			put_page(pages[i]);
 		else if (old)
@@ -186,9 +196,6 @@ static int vmalock_fill_charged(struct vmalock_region *region, pgoff_t first,
 	kvfree(pages);
 	return 0;
 
-out_release:
-	for (i = 0; i < nr; i++)
-		xa_release(&region->pages, first + i);
 out_put:
 	vmalock_put_pages(pages, nr);
 	kvfree(pages);

@@ -136,3 +136,8 @@ generation() {
 	run -1 bash -c "echo bogus > $p/default_mode"
 	run -1 bash -c "echo 11 > $p/default_order"
 }
+
+@test "spec mode: shrinks racing first-touch faults leave no page past the new end" {
+	engine spec-shrink 200
+	jq -e '.left_pages_past_end == 0' <<<"$(tail -n 1 <<<"$output")"
+}

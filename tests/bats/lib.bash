@@ -6,7 +6,8 @@
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 KVER=$(uname -r)
-KO=$TOP/build/$KVER/vmalock.ko
+# VMALOCK_KO: another build of the module, e.g. an older one to compare.
+KO=${VMALOCK_KO:-$TOP/build/$KVER/vmalock.ko}
 CTL=$TOP/ioctl-tool/vmalockctl
 MAPTEST=$TOP/tests/helpers/maptest
 CHECK_LOG=$TOP/tests/guest/check-kernel-log

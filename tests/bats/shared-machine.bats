@@ -175,3 +175,104 @@ in_cgroup_as_nobody() {
 	run -0 "$MAPTEST" cow-past-end
 	echo "$output"
 }
+
+@test "a speculative fault held in one region's 5 s window does not delay another region's writers" {
+	exec 5<>/dev/vmalock 6<>/dev/vmalock
+	"$CTL" mode --fd 5 spec
+	"$CTL" mode --fd 6 spec
+	"$CTL" delay --fd 5 spec-window 5000000
+	"$CTL" touch --fd 5 --pages 1 &
+	local f=$!
+	# Let the fault on region 5 reach its window.
+	sleep 1
+	local t0 ms
+	t0=$(date +%s%N)
+	"$CTL" fill --fd 6 0 $((1 << 20)) 0x6
+	"$CTL" invalidate --fd 6 0 $((1 << 20))
+	"$CTL" mode --fd 6 vma
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "region 6: FILL, INVALIDATE and SET_MODE took $ms ms while region 5's fault sat in its window"
+	[ "$ms" -lt 2500 ]
+	kill -0 $f	# still in the window: the measurement overlapped it
+	wait $f
+	"$CTL" delay --fd 5 spec-window 0
+	exec 5<&- 6<&-
+}
+
+@test "a fault waiting for a writer leaves mmap_lock free and dies at once on SIGKILL" {
+	exec 5<>/dev/vmalock
+	"$CTL" mode --fd 5 mmap
+	local go=$BATS_TEST_TMPDIR/go out=$BATS_TEST_TMPDIR/out
+	mkfifo "$go"
+	"$MAPTEST" touch-on-input <"$go" >"$out" &
+	local f=$!
+	exec 7>"$go"
+	for _ in $(seq 100); do grep -q mapped "$out" && break; sleep 0.1; done
+	grep -q mapped "$out"
+	# A writer in a 10 s window holds the region's coarse lock.
+	"$CTL" delay --fd 5 writer 10000000
+	"$CTL" invalidate --fd 5 0 4096 &
+	local w=$!
+	sleep 1
+	echo go >&7
+	sleep 1
+	! grep -q touched "$out"	# the fault is waiting
+	# ps reads /proc/PID/cmdline under the task's mmap_lock.
+	local t0=$SECONDS
+	timeout 5 cat "/proc/$f/cmdline" >/dev/null
+	echo "cmdline of the waiting task read after $((SECONDS - t0)) s"
+	t0=$SECONDS
+	kill -9 $f
+	wait $f || true
+	echo "faulting task reaped after $((SECONDS - t0)) s"
+	[ $((SECONDS - t0)) -le 3 ]
+	exec 7>&-
+	kill -9 $w
+	wait $w || true
+	"$CTL" delay --fd 5 writer 0
+	exec 5<&-
+}
+
+# Two FILLs of the same pages: the first sleeps in its writer window, the
+# second is killed while it waits for the lock, then the cgroup runs out of
+# memory (no task in it may be OOM-killed).  Reserving outside the lock,
+# the killed FILL released the first one's reserved slots, whose stores
+# then had to allocate under the lock and failed: a WARNING from user
+# space.  Now the first FILL completes or fails with ENOMEM, and no page is
+# lost.
+@test "a FILL killed while it waits leaves another FILL's reservations alone" {
+	make_cgroup 512M
+	run bash -c '
+		set -u
+		echo $$ >'"$CG"'/cgroup.procs
+		echo -1000 >/proc/self/oom_score_adj
+		exec 5<>/dev/vmalock
+		'"$CTL"' delay --fd 5 writer 5000000
+		ns0=$('"$CTL"' stats --json | jq .writer_wait_ns)
+		'"$CTL"' fill --fd 5 0 $((8 << 20)) 0x5 & a=$!
+		# writer_wait_ns moves when the first FILL enters its window.
+		for _ in $(seq 100); do
+			[ "$('"$CTL"' stats --json | jq .writer_wait_ns)" != "$ns0" ] && break
+			sleep 0.05
+		done
+		'"$CTL"' fill --fd 5 0 $((8 << 20)) 0x6 & b=$!
+		for _ in $(seq 100); do
+			[ "$(cut -d" " -f3 /proc/$b/stat)" = D ] && break
+			sleep 0.05
+		done
+		echo "second FILL waits in: $(cat /proc/$b/wchan) ($(cut -d" " -f3 /proc/$b/stat))"
+		kill -9 $b; wait $b
+		echo 1M >'"$CG"'/memory.max
+		wait $a; echo "first FILL: exit $?"
+		'"$CTL"' delay --fd 5 writer 0
+	'
+	echo "$output"
+	[[ "$output" == *"second FILL waits in: vmalock_write_begin (D)"* ]]
+	[[ "$output" == *"first FILL: exit 0"* || "$output" == *"first FILL: exit 1"* ]]
+	[ "$(counter pages_allocated)" -eq "$(counter pages_freed)" ]
+}
+
+@test "a core dump leaves the device's memory out (VM_DONTDUMP)" {
+	run -0 "$MAPTEST" dontdump
+	echo "$output"
+}

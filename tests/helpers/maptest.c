@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,58 @@ static int hold(const char *arg)
 	return 0;
 }
 
+/*
+ * A mapping of the device carries VM_DONTDUMP ("dd" in smaps' VmFlags): a
+ * core dump would otherwise fault in, and allocate, the whole region.
+ */
+static int dontdump(const char *arg)
+{
+	uint64_t *m = map(open_dev(), 4, 0, MAP_PRIVATE);
+	char line[512], want[64];
+	bool in = false, dd = false, seen = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		fail("/proc/self/smaps: %s", strerror(errno));
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)m);
+	/* VmFlags is the last line of each mapping's block. */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want)))
+			in = true;
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			seen = true;
+			dd = strstr(line, " dd") != NULL;
+			printf("%s", line);
+			break;
+		}
+	}
+	fclose(f);
+	if (!seen)
+		fail("no VmFlags line for the mapping at %p", (void *)m);
+	if (!dd)
+		fail("the mapping lacks VM_DONTDUMP");
+	return 0;
+}
+
+/*
+ * Map one page of the region open on fd 5, say "mapped", and touch it once
+ * a line arrives on stdin: a fault that starts when the caller chooses,
+ * e.g. while a writer holds the region.
+ */
+static int touch_on_input(const char *arg)
+{
+	volatile uint64_t *m = map(5, 1, 0, MAP_SHARED);
+	char line[16];
+
+	printf("mapped\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fail("stdin closed before the go");
+	(void)m[0];
+	printf("touched\n");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const char *arg);	/* argv[2] or NULL */
@@ -431,6 +484,8 @@ static const struct {
 	{ "ioctl-errors", ioctl_errors },
 	{ "oom-access", oom_access },
 	{ "hold", hold },
+	{ "touch-on-input", touch_on_input },
+	{ "dontdump", dontdump },
 };
 
 int main(int argc, char **argv)
