@@ -176,23 +176,30 @@ in_cgroup_as_nobody() {
 	echo "$output"
 }
 
-@test "a speculative fault held in one region's 5 s window does not delay another region's writers" {
+@test "a speculative fault held in one region's 10 s window does not delay another region's writers" {
 	exec 5<>/dev/vmalock 6<>/dev/vmalock
 	"$CTL" mode --fd 5 spec
-	"$CTL" mode --fd 6 spec
-	"$CTL" delay --fd 5 spec-window 5000000
+	# region6_writers: FILL, INVALIDATE and SET_MODE on region 6, in ms.
+	region6_writers() {
+		local t0
+		t0=$(date +%s%N)
+		"$CTL" mode --fd 6 spec
+		"$CTL" fill --fd 6 0 $((1 << 20)) 0x6
+		"$CTL" invalidate --fd 6 0 $((1 << 20))
+		"$CTL" mode --fd 6 vma
+		echo $((($(date +%s%N) - t0) / 1000000))
+	}
+	local alone ms
+	alone=$(region6_writers)
+	"$CTL" delay --fd 5 spec-window 10000000
 	"$CTL" touch --fd 5 --pages 1 &
 	local f=$!
 	# Let the fault on region 5 reach its window.
 	sleep 1
-	local t0 ms
-	t0=$(date +%s%N)
-	"$CTL" fill --fd 6 0 $((1 << 20)) 0x6
-	"$CTL" invalidate --fd 6 0 $((1 << 20))
-	"$CTL" mode --fd 6 vma
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	echo "region 6: FILL, INVALIDATE and SET_MODE took $ms ms while region 5's fault sat in its window"
-	[ "$ms" -lt 2500 ]
+	ms=$(region6_writers)
+	echo "region 6's writers: $alone ms alone, $ms ms while region 5's fault sat in its 10 s window"
+	# Waiting for the window would add about 9 s.
+	[ "$ms" -lt $((alone + 4000)) ]
 	kill -0 $f	# still in the window: the measurement overlapped it
 	wait $f
 	"$CTL" delay --fd 5 spec-window 0
@@ -209,8 +216,8 @@ in_cgroup_as_nobody() {
 	exec 7>"$go"
 	for _ in $(seq 100); do grep -q mapped "$out" && break; sleep 0.1; done
 	grep -q mapped "$out"
-	# A writer in a 10 s window holds the region's coarse lock.
-	"$CTL" delay --fd 5 writer 10000000
+	# A writer in a 30 s window holds the region's coarse lock.
+	"$CTL" delay --fd 5 writer 30000000
 	"$CTL" invalidate --fd 5 0 4096 &
 	local w=$!
 	sleep 1
@@ -219,13 +226,13 @@ in_cgroup_as_nobody() {
 	! grep -q touched "$out"	# the fault is waiting
 	# ps reads /proc/PID/cmdline under the task's mmap_lock.
 	local t0=$SECONDS
-	timeout 5 cat "/proc/$f/cmdline" >/dev/null
+	timeout 15 cat "/proc/$f/cmdline" >/dev/null
 	echo "cmdline of the waiting task read after $((SECONDS - t0)) s"
 	t0=$SECONDS
 	kill -9 $f
 	wait $f || true
 	echo "faulting task reaped after $((SECONDS - t0)) s"
-	[ $((SECONDS - t0)) -le 3 ]
+	[ $((SECONDS - t0)) -le 5 ]
 	exec 7>&-
 	kill -9 $w
 	wait $w || true
@@ -247,16 +254,16 @@ in_cgroup_as_nobody() {
 		echo $$ >'"$CG"'/cgroup.procs
 		echo -1000 >/proc/self/oom_score_adj
 		exec 5<>/dev/vmalock
-		'"$CTL"' delay --fd 5 writer 5000000
+		'"$CTL"' delay --fd 5 writer 20000000
 		ns0=$('"$CTL"' stats --json | jq .writer_wait_ns)
 		'"$CTL"' fill --fd 5 0 $((8 << 20)) 0x5 & a=$!
 		# writer_wait_ns moves when the first FILL enters its window.
-		for _ in $(seq 100); do
+		for _ in $(seq 300); do
 			[ "$('"$CTL"' stats --json | jq .writer_wait_ns)" != "$ns0" ] && break
 			sleep 0.05
 		done
 		'"$CTL"' fill --fd 5 0 $((8 << 20)) 0x6 & b=$!
-		for _ in $(seq 100); do
+		for _ in $(seq 300); do
 			[ "$(cut -d" " -f3 /proc/$b/stat)" = D ] && break
 			sleep 0.05
 		done
