@@ -216,8 +216,8 @@ in_cgroup_as_nobody() {
 	exec 7>"$go"
 	for _ in $(seq 100); do grep -q mapped "$out" && break; sleep 0.1; done
 	grep -q mapped "$out"
-	# A writer in a 30 s window holds the region's coarse lock.
-	"$CTL" delay --fd 5 writer 30000000
+	# A writer in a 10 s window (the most SET_DELAY allows) holds the coarse lock.
+	"$CTL" delay --fd 5 writer 10000000
 	"$CTL" invalidate --fd 5 0 4096 &
 	local w=$!
 	sleep 1
@@ -226,7 +226,7 @@ in_cgroup_as_nobody() {
 	! grep -q touched "$out"	# the fault is waiting
 	# ps reads /proc/PID/cmdline under the task's mmap_lock.
 	local t0=$SECONDS
-	timeout 15 cat "/proc/$f/cmdline" >/dev/null
+	timeout 5 cat "/proc/$f/cmdline" >/dev/null
 	echo "cmdline of the waiting task read after $((SECONDS - t0)) s"
 	t0=$SECONDS
 	kill -9 $f
@@ -254,7 +254,7 @@ in_cgroup_as_nobody() {
 		echo $$ >'"$CG"'/cgroup.procs
 		echo -1000 >/proc/self/oom_score_adj
 		exec 5<>/dev/vmalock
-		'"$CTL"' delay --fd 5 writer 20000000
+		'"$CTL"' delay --fd 5 writer 10000000
 		ns0=$('"$CTL"' stats --json | jq .writer_wait_ns)
 		'"$CTL"' fill --fd 5 0 $((8 << 20)) 0x5 & a=$!
 		# writer_wait_ns moves when the first FILL enters its window.

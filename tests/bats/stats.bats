@@ -94,9 +94,14 @@ teardown() { vmalock_teardown; }
 
 @test "stats --dmesg is rate-limited: a burst logs at most a few blocks" {
 	mark_kernel_log
+	local t0=$SECONDS secs
 	for _ in $(seq 50); do "$CTL" stats --dmesg >/dev/null; done
+	secs=$((SECONDS - t0))
 	run -0 kernel_log_since_mark
 	blocks=$(grep -c 'vmalock: counters on request:$' <<<"$output")
-	echo "blocks logged for 50 requests: $blocks"
-	[ "$blocks" -ge 1 ] && [ "$blocks" -le 8 ]
+	# At most 4 blocks per 5 s interval the burst touched: a slow guest
+	# spreads the 50 requests over more intervals.
+	echo "blocks logged for 50 requests in $secs s: $blocks (allowed $((4 * (secs / 5 + 2))))"
+	[ "$blocks" -ge 1 ] && [ "$blocks" -le $((4 * (secs / 5 + 2))) ] &&
+		[ "$blocks" -lt 50 ]
 }
