@@ -12,7 +12,8 @@
  *         new pages are published or any entry installed, and once more
  *         after installing, zapping what was installed if a writer ran in
  *         between.  Runs in a read section of its region, which the
- *         region's writers wait for (vmalock_spec_sync()).  After VMALOCK_SPEC_TRIES attempts: VMA.
+ *         region's writers wait for (vmalock_spec_sync()).  After
+ *         VMALOCK_SPEC_TRIES attempts: VMA.
  *   VMA   read-trylock the faulting mapping only (found under RCU); if a
  *         writer has marked it, fall back to MMAP.  Pages and xarray nodes
  *         are allocated here without direct reclaim: one that would need it
