@@ -354,6 +354,8 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 	unsigned int order;
 	struct page *page;
 
+	/* Per attempt: a VMA-mode attempt may have set it before this one. */
+	ctx->no_memory = false;
 	if (vmf->pgoff >= nr_pages) {
 		if (vmalock_spec_changed(ctx))
 			return -EAGAIN;
@@ -387,7 +389,6 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 			vmalock_free_pages(page, 1UL << order);
 			return -EAGAIN;
 		}
-		ctx->no_memory = false;
 		ctx->result = vmalock_map_block(ctx, page, base, order);
 	}
 
