@@ -109,8 +109,12 @@ struct vmalock_spec_count {
  *		reference with get_page_unless_zero(), then check the slot
  *		still holds the page (the lockless page cache protocol).
  *		Stores and erases take the xarray's own lock; faults only ever
- *		fill an empty slot (xa_insert(), which also leaves a FILL's
- *		reserved slot alone).
+ *		fill an empty slot (vmalock_insert_slot(), which also leaves a
+ *		FILL's reserved slot alone), and a speculative fault stores
+ *		only after rechecking spec_seq under that lock: every writer
+ *		that changes pages makes spec_seq odd before it takes it.  A
+ *		FILL reserves slots only inside its write section, so a
+ *		reservation is never seen by another writer.
  * @nr_pages:	size in pages; a fault at or past it gets SIGBUS.
  * @order:	preferred folio order of first-touch faults.  Written under
  *		@lock for write but excludes no fault: a fault reads it once,

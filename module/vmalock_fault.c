@@ -75,6 +75,17 @@ static bool vmalock_spec_changed(struct vmalock_fault_ctx *ctx)
 }
 
 /*
+ * The same question asked under the xarray lock, which orders it: every
+ * writer that changes pages makes spec_seq odd before it takes that lock,
+ * so no barrier is needed, and a block of 512 pages pays none.
+ */
+static bool vmalock_spec_changed_xa_locked(struct vmalock_fault_ctx *ctx)
+{
+	return ctx->spec &&
+	       read_seqcount_retry(&ctx->region->spec_seq, ctx->seq);
+}
+
+/*
  * The race window (a test knob): a speculative fault that has read what it
  * will act on, and not yet revalidated it.
  */
@@ -222,7 +233,7 @@ static int vmalock_insert_slot(struct vmalock_fault_ctx *ctx, pgoff_t pgoff,
 
 	do {
 		xas_lock(&xas);
-		if (vmalock_spec_changed(ctx)) {
+		if (vmalock_spec_changed_xa_locked(ctx)) {
 			err = -EAGAIN;
 		} else if (xas_load(&xas)) {
 			err = -EBUSY;
