@@ -348,5 +348,6 @@ extern unsigned int vmalock_default_mode;
 extern unsigned int vmalock_default_order;
 extern unsigned int vmalock_inject_order;
 extern unsigned int vmalock_inject_every;
+extern bool vmalock_inject_open;
 
 #endif /* VMALOCK_H */

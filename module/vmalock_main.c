@@ -133,6 +133,11 @@ module_param_named(inject_fail_every, vmalock_inject_every, uint, 0644);
 MODULE_PARM_DESC(inject_fail_every,
 		 "uint: fail every Nth fault-time block allocation of inject_fail_order (0: never)");
 
+bool vmalock_inject_open;
+module_param_named(inject_fail_open, vmalock_inject_open, bool, 0644);
+MODULE_PARM_DESC(inject_fail_open,
+		 "bool: ->open gives new VMAs (fork, split, mremap) no mapping state, as when its allocation fails");
+
 static int vmalock_open(struct inode *inode, struct file *file)
 {
 	struct vmalock_region *region;

@@ -53,6 +53,8 @@ static void vmalock_vm_open(struct vm_area_struct *vma)
 	struct vmalock_mapping *m;
 
 	vma->vm_private_data = NULL;
+	if (READ_ONCE(vmalock_inject_open))	/* debug knob: as if no memory */
+		return;
 	old_memcg = vmalock_charge_begin(region);
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	vmalock_charge_end(old_memcg);

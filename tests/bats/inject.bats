@@ -13,6 +13,7 @@ P=/sys/module/vmalock/parameters
 setup() { vmalock_setup; }
 teardown() {
 	[ ! -e $P/inject_fail_every ] || echo 0 >$P/inject_fail_every
+	[ ! -e $P/inject_fail_open ] || echo N >$P/inject_fail_open
 	vmalock_teardown
 }
 
@@ -101,5 +102,21 @@ touch_every_second_fails() {
 	"$CTL" touch --fd 5 --pages 32 --verify
 	exec 5<&-
 	echo 0 >$P/inject_fail_every
+	no_pages_held
+}
+
+# inject_fail_open: ->open gives forked and split VMAs no mapping state, as
+# when its allocation fails in a full cgroup.  Their VMA-mode faults miss
+# and take the coarse lock; writers still reach them.
+@test "a VMA that ->open could not give a state faults through the coarse lock and sees writers" {
+	[ "$(cat $P/inject_fail_open)" = N ]
+	local miss0
+	miss0=$(counter vma_lock_miss)
+	echo Y >$P/inject_fail_open
+	"$MAPTEST" stateless-vma
+	echo N >$P/inject_fail_open
+	echo "vma_lock_miss +$(($(counter vma_lock_miss) - miss0))"
+	# Four reads, a read after INVALIDATE, a write and a read after the split.
+	[ "$(counter vma_lock_miss)" -ge $((miss0 + 7)) ]
 	no_pages_held
 }

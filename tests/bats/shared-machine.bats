@@ -279,6 +279,42 @@ in_cgroup_as_nobody() {
 	[ "$(counter pages_allocated)" -eq "$(counter pages_freed)" ]
 }
 
+# The region's pages are filled, then the cgroup's memory.max is set below
+# its usage with no task the OOM killer may pick: the only allocations left
+# to the fault are page tables, and they fail.  When the one that fails is
+# vm_insert_pages()'s, its -EFAULT used to become SIGBUS (populate:
+# EFAULT); now it is VM_FAULT_OOM, as for anonymous memory, and the fault
+# works once memory is there again.
+@test "a page table that cannot be charged makes the fault out of memory (ENOMEM), not SIGBUS" {
+	make_cgroup 512M
+	local go=$BATS_TEST_TMPDIR/go out=$BATS_TEST_TMPDIR/out
+	mkfifo "$go"
+	# Only the task under test is in the cgroup: this shell stays outside,
+	# free to fork while the cgroup has no memory left.
+	bash -c '
+		echo $$ >'"$CG"'/cgroup.procs
+		echo -1000 >/proc/self/oom_score_adj
+		exec 5<>/dev/vmalock
+		'"$CTL"' fill --fd 5 0 $((4 << 20)) 0x77 || exit 1
+		exec '"$MAPTEST"' pgtable-oom 0x77
+	' <"$go" >"$out" 2>&1 &
+	local t=$!
+	exec 7>"$go"
+	for _ in $(seq 100); do grep -q mapped "$out" && break; sleep 0.1; done
+	echo 1M >"$CG/memory.max"
+	echo go >&7
+	for _ in $(seq 100); do grep -q populate "$out" && break; sleep 0.1; done
+	echo max >"$CG/memory.max"
+	echo go >&7
+	exec 7>&-
+	local rc=0
+	wait $t || rc=$?
+	cat "$out"
+	[ "$rc" -eq 0 ]
+	grep -q "populate: Cannot allocate memory" "$out"
+	[ "$(counter fault_sigbus)" -eq 0 ]
+}
+
 @test "a core dump leaves the device's memory out (VM_DONTDUMP)" {
 	run -0 "$MAPTEST" dontdump
 	echo "$output"

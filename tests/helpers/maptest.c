@@ -468,6 +468,91 @@ static int touch_on_input(const char *arg)
 	return 0;
 }
 
+/*
+ * Run with inject_fail_open=1 (set by the caller): every VMA made from an
+ * existing one (fork, split) gets no mapping state, as when ->open cannot
+ * allocate it.  Such a VMA must still fault through the coarse lock, see
+ * writers' changes and split again.  The caller checks vma_lock_miss.
+ */
+static int stateless_vma(const char *arg)
+{
+	int fd = open_dev();
+	struct vmalock_value mode = { .value = VMALOCK_MODE_VMA };
+	struct vmalock_range inval = { .offset = 0, .length = page_size };
+	uint64_t *m;
+	size_t i;
+	pid_t pid;
+
+	if (ioctl(fd, VMALOCK_IOC_SET_MODE, &mode))
+		fail("SET_MODE vma: %s", strerror(errno));
+	m = map(fd, 4, 0, MAP_SHARED);
+	for (i = 0; i < 4; i++)
+		*word(m, i) = 0x5000 + i;
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (!pid) {
+		/* Drop the copied PTEs: every access below faults. */
+		if (madvise(m, 4 * page_size, MADV_DONTNEED))
+			fail("MADV_DONTNEED: %s", strerror(errno));
+		for (i = 0; i < 4; i++)
+			expect_eq("child reads through a stateless VMA",
+				  *word(m, i), 0x5000 + i);
+		if (ioctl(fd, VMALOCK_IOC_INVALIDATE, &inval))
+			fail("INVALIDATE: %s", strerror(errno));
+		expect_eq("page 0 after INVALIDATE", *word(m, 0), 0);
+		/* A split of a stateless VMA: ->open again, still none. */
+		if (mprotect(word(m, 2), page_size, PROT_READ))
+			fail("mprotect: %s", strerror(errno));
+		if (madvise(m, 4 * page_size, MADV_DONTNEED))
+			fail("MADV_DONTNEED: %s", strerror(errno));
+		*word(m, 3) = 0x6003;
+		expect_eq("page 2 after the split", *word(m, 2), 0x5002);
+		_exit(0);
+	}
+	wait_child(pid);
+	expect_eq("parent sees the INVALIDATE", *word(m, 0), 0);
+	expect_eq("parent sees the child's write", *word(m, 3), 0x6003);
+	return 0;
+}
+
+/*
+ * Map one page of the region open on fd 5 (filled by the caller) where no
+ * page table exists yet, say "mapped", and on a line from stdin populate
+ * it: the caller has set its cgroup's memory.max below usage with nothing
+ * the OOM killer may pick, so a page-table allocation fails: the core's
+ * own (upper levels, or the PTE table __do_fault() preallocates) or the
+ * one in vm_insert_pages(), whichever comes first.  Either way it is what
+ * anonymous memory calls out of memory (ENOMEM), not SIGBUS (EFAULT).
+ */
+static int pgtable_oom(const char *arg)
+{
+	/* A fresh 1 GiB-aligned area: every level below the PGD is new. */
+	void *want = (void *)(0x7e0000000000UL +
+			      ((unsigned long)(getpid() & 511) << 30));
+	void *p = mmap(want, page_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED_NOREPLACE, 5, 0);
+	char line[16];
+	int ret;
+
+	if (p == MAP_FAILED)
+		fail("mmap at %p: %s", want, strerror(errno));
+	printf("mapped\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fail("stdin closed before the go");
+	errno = 0;
+	ret = madvise(p, page_size, MADV_POPULATE_READ);
+	printf("populate: %s\n", ret ? strerror(errno) : "ok");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fail("stdin closed before the second go");
+	expect_eq("the page after memory.max was raised",
+		  *(volatile uint64_t *)p, strtoull(arg ? arg : "0", NULL, 0));
+	printf("read\n");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const char *arg);	/* argv[2] or NULL */
@@ -486,6 +571,8 @@ static const struct {
 	{ "hold", hold },
 	{ "touch-on-input", touch_on_input },
 	{ "dontdump", dontdump },
+	{ "stateless-vma", stateless_vma },
+	{ "pgtable-oom", pgtable_oom },
 };
 
 int main(int argc, char **argv)
