@@ -10,6 +10,7 @@
 # make deps        install what the project needs (Debian 12, as root)
 # make lint        checkpatch --strict, sparse and a W=1 -Werror build
 # make test        the guest test suites on every supported kernel
+# make bench       vmalockctl bench in a guest on each kernel: bench-results/
 # make check-debug every suite on a self-built 6.12 debug kernel (KASAN,
 #                  lockdep, DEBUG_VM): about 19 min to build it once
 # make dkms-install / dkms-remove   install the module through dkms
@@ -24,7 +25,7 @@ KVERS := $(shell $(TOP)/scripts/kernels.sh)
 endif
 KDIR ?=
 
-.PHONY: all modules tool helpers deps lint test check check-debug demo \
+.PHONY: all modules tool helpers deps lint test check check-debug demo bench \
 	dkms-install dkms-remove clean
 
 all: modules tool helpers
@@ -61,6 +62,9 @@ check-debug: deps
 
 demo: all
 	$(TOP)/scripts/demo.sh
+
+bench: all
+	$(TOP)/scripts/bench.sh
 
 dkms-install:
 	$(TOP)/scripts/dkms.sh install $(KVERS)

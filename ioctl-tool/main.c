@@ -25,6 +25,7 @@ static const struct vmalockctl_cmd *const commands[] = {
 	&cmd_delay,
 	&cmd_stress,
 	&cmd_fuzz,
+	&cmd_bench,
 };
 
 static void print_main_help(FILE *f)

@@ -53,6 +53,7 @@ extern const struct vmalockctl_cmd cmd_invalidate;
 extern const struct vmalockctl_cmd cmd_delay;
 extern const struct vmalockctl_cmd cmd_stress;
 extern const struct vmalockctl_cmd cmd_fuzz;
+extern const struct vmalockctl_cmd cmd_bench;
 
 /* messages.c: everything to stderr is prefixed "vmalockctl: ". */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,7 +13,7 @@ setup() {
 teardown() { vmalock_teardown; }
 
 @test "every command has --help" {
-	for cmd in load unload info stats touch mode order size invalidate fill delay region stress fuzz; do
+	for cmd in load unload info stats touch mode order size invalidate fill delay region stress fuzz bench; do
 		run -0 "$CTL" "$cmd" --help
 		[[ "$output" == *"Usage"* || "$output" == *"usage"* ]]
 	done

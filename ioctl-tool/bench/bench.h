@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmalockctl bench: page-fault cost of vmalock's lock modes and of what a
+ * user would pick instead, measured side by side in one run.
+ *
+ * A configuration (struct bench_cfg) is a kind of memory with its knobs;
+ * a path (enum bench_path) is the kind of fault timed.  bench_mem.c makes
+ * the memory ready for one sample, bench_run.c times one sample from T
+ * threads and checks that it caused the faults it meant to, cmd_bench.c
+ * interleaves the repetitions and reports.
+ */
+#ifndef VMALOCKCTL_BENCH_H
+#define VMALOCKCTL_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_MAX_THREADS	64
+
+enum bench_kind {
+	BENCH_VMALOCK,		/* /dev/vmalock in one lock mode and order */
+	BENCH_ANON,		/* MAP_PRIVATE|MAP_ANONYMOUS */
+	BENCH_MEMFD,		/* a memfd mapped MAP_SHARED */
+};
+
+enum bench_path {
+	BENCH_FIRST,		/* first touch, a write: allocate and zero */
+	BENCH_REFAULT,		/* read of an allocated page after MADV_DONTNEED */
+	BENCH_COW,		/* first write to a MAP_PRIVATE mapping of it */
+	BENCH_PATH_NR,
+};
+
+struct bench_cfg {
+	const char *name;
+	enum bench_kind kind;
+	uint32_t mode;		/* BENCH_VMALOCK: VMALOCK_MODE_* */
+	uint32_t order;		/* BENCH_VMALOCK: preferred folio order */
+	bool thp;		/* BENCH_ANON: MADV_HUGEPAGE, else NOHUGEPAGE */
+	bool fault_around;	/* BENCH_MEMFD: the kernel's fault-around on */
+	unsigned int paths;	/* bit per enum bench_path it is timed on */
+};
+
+/* The memory one sample sweeps, and how many faults the sweep must take. */
+struct bench_mem {
+	int fd;			/* the device or the memfd; -1 for anonymous */
+	unsigned char *map;	/* the mapping swept, 2 MiB aligned */
+	size_t pages;
+	size_t pages_per_fault;	/* 1, a folio, a THP, or fault-around */
+	/*
+	 * Minor faults per unit: 2 for vmalock's COW, whose first fault maps
+	 * the region's page read-only and whose second, do_wp_page(), copies.
+	 */
+	unsigned int minflt_per_fault;
+	bool write;		/* the sweep writes; else it reads */
+};
+
+/* One sample: the sweep of @pages by @threads threads. */
+struct bench_sample {
+	uint64_t ns;		/* first thread's start to last thread's end */
+	uint64_t faults_expected;	/* fault units: module faults too */
+	uint64_t minflt_expected;
+	uint64_t minflt;	/* getrusage(RUSAGE_SELF) delta */
+	int64_t module_faults;	/* vmalock's "faults" delta; -1 if not vmalock */
+	uint64_t *lat;		/* ns of each faulting access */
+	size_t nlat;
+	bool valid;
+};
+
+extern const struct bench_cfg bench_cfgs[];
+extern const size_t bench_nr_cfgs;
+const char *bench_path_name(enum bench_path path);
+
+/* The kernel's default fault-around window, which the bench sets. */
+#define BENCH_FAULT_AROUND	65536
+
+/* bench_mem.c: 0, or -1 after a message. */
+long bench_fault_around_set(long bytes);
+int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
+		      size_t pages, struct bench_mem *mem);
+void bench_mem_release(struct bench_mem *mem);
+
+/* bench_run.c */
+int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
+		     unsigned int threads, struct bench_sample *s);
+uint64_t bench_now_ns(void);
+
+#endif /* VMALOCKCTL_BENCH_H */

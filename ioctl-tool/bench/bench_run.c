@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalockctl bench: one timed sweep of a mapping by T threads, each on its
+ * own contiguous pages, started together.  The access that opens each
+ * fault unit (a page, a folio, a THP, a fault-around window) is timed on
+ * its own; the others are plain accesses that must not fault.  The sweep
+ * is valid only when getrusage's minor faults, and for vmalock the
+ * module's fault count, equal the units swept.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmalockctl.h"
+#include "bench.h"
+
+struct bench_thread {
+	pthread_t tid;
+	struct bench_mem *mem;
+	size_t first, count;	/* pages of this thread */
+	uint64_t *lat;		/* one slot per unit, pre-touched */
+	size_t nlat;
+	uint64_t start, end;
+	pthread_barrier_t *ready, *go;
+};
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *bench_thread_fn(void *arg)
+{
+	struct bench_thread *t = arg;
+	size_t ps = sysconf(_SC_PAGESIZE), unit = t->mem->pages_per_fault;
+	volatile unsigned char *p = t->mem->map;
+	bool write = t->mem->write;
+	size_t i;
+
+	pthread_barrier_wait(t->ready);
+	pthread_barrier_wait(t->go);
+	t->start = bench_now_ns();
+	for (i = t->first; i < t->first + t->count; i++) {
+		volatile unsigned char *a = p + i * ps;
+
+		if (i % unit == 0) {
+			uint64_t t0 = bench_now_ns();
+
+			if (write)
+				*a = 1;
+			else
+				(void)*a;
+			t->lat[t->nlat++] = bench_now_ns() - t0;
+		} else if (write) {
+			*a = 1;
+		} else {
+			(void)*a;
+		}
+	}
+	t->end = bench_now_ns();
+	return NULL;
+}
+
+static int module_faults(int fd, int64_t *out)
+{
+	struct vmalock_counters c;
+
+	if (vmalock_read_counters(fd, 0, &c))
+		return -1;
+	*out = c.count > VMALOCK_STAT_FAULTS ?
+	       (int64_t)c.values[VMALOCK_STAT_FAULTS] : -1;
+	vmalock_counters_free(&c);
+	return 0;
+}
+
+static long minflt_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
+		     unsigned int threads, struct bench_sample *s)
+{
+	struct bench_thread t[BENCH_MAX_THREADS];
+	size_t unit = mem->pages_per_fault, units = mem->pages / unit;
+	size_t per = units / threads * unit, i, n;
+	int64_t mf0 = -1, mf1 = -1;
+	pthread_barrier_t ready, go;
+	uint64_t start = UINT64_MAX, end = 0;
+	bool counted;
+	long flt0;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	s->module_faults = -1;
+	s->faults_expected = units;
+	s->minflt_expected = units * mem->minflt_per_fault;
+	s->lat = calloc(units ? units : 1, sizeof(*s->lat));
+	if (!s->lat) {
+		err_msg("out of memory");
+		return -1;
+	}
+	/* calloc may hand out untouched pages: fault them in now. */
+	memset(s->lat, 0xff, (units ? units : 1) * sizeof(*s->lat));
+	pthread_barrier_init(&ready, NULL, threads + 1);
+	pthread_barrier_init(&go, NULL, threads + 1);
+	for (i = 0; i < threads; i++) {
+		t[i] = (struct bench_thread){
+			.mem = mem, .ready = &ready, .go = &go,
+			.first = i * per,
+			.count = i + 1 < threads ? per : mem->pages - i * per,
+			.lat = s->lat + i * (per / unit),
+		};
+		if (pthread_create(&t[i].tid, NULL, bench_thread_fn, &t[i])) {
+			err_msg("pthread_create failed");
+			exit(1);
+		}
+	}
+	/*
+	 * Past the first barrier every thread has started, its stack faulted
+	 * in, and waits: from here on the only faults are the sweep's.
+	 */
+	pthread_barrier_wait(&ready);
+	/* A failed read still lets the threads go: they wait for us. */
+	counted = cfg->kind != BENCH_VMALOCK || !module_faults(mem->fd, &mf0);
+	flt0 = minflt_now();
+	pthread_barrier_wait(&go);
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i].tid, NULL);
+	s->minflt = minflt_now() - flt0;
+	if (!counted)
+		goto out;
+	if (cfg->kind == BENCH_VMALOCK) {
+		if (module_faults(mem->fd, &mf1))
+			goto out;
+		s->module_faults = mf1 - mf0;
+	}
+	for (i = 0, n = 0; i < threads; i++) {
+		if (t[i].start < start)
+			start = t[i].start;
+		if (t[i].end > end)
+			end = t[i].end;
+		memmove(s->lat + n, t[i].lat, t[i].nlat * sizeof(*s->lat));
+		n += t[i].nlat;
+	}
+	s->ns = end - start;
+	s->nlat = n;
+	s->valid = s->minflt == s->minflt_expected &&
+		   (s->module_faults < 0 ||
+		    (uint64_t)s->module_faults == s->faults_expected);
+	ret = 0;
+out:
+	pthread_barrier_destroy(&ready);
+	pthread_barrier_destroy(&go);
+	return ret;
+}
