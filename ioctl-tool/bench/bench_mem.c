@@ -150,11 +150,12 @@ int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 		}
 		touch_all(s, pages);
 		if (path == BENCH_REFAULT) {
+			/* The sweep's own mapping: released on failure too. */
+			mem->map = s;
 			if (madvise(s, len, MADV_DONTNEED)) {
 				err_msg("MADV_DONTNEED: %s", strerror(errno));
 				goto fail;
 			}
-			mem->map = s;
 			return 0;
 		}
 		munmap(s, len);

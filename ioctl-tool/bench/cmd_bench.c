@@ -281,12 +281,30 @@ static int bench_one(const struct bench_opts *o, struct bench_row *r,
 	return 0;
 }
 
+/*
+ * The kernel's fault-around window for row @cfg: the default for every row
+ * but the one that measures the memfd without it, so that no row runs
+ * with what the row before it left.  Written only when it changes.
+ */
+static int bench_fault_around_for(const struct bench_cfg *cfg, long *cur)
+{
+	long want = cfg->kind == BENCH_MEMFD && !cfg->fault_around ?
+		    sysconf(_SC_PAGESIZE) : BENCH_FAULT_AROUND;
+
+	if (want == *cur)
+		return 0;
+	if (bench_fault_around_set(want) < 0)
+		return -1;
+	*cur = want;
+	return 0;
+}
+
 static int bench_run(int argc, char **argv)
 {
 	struct bench_row rows[ARRAY_SIZE(bench_cfgs) * BENCH_PATH_NR];
 	size_t nrows = 0, i, invalid = 0;
 	struct bench_opts o;
-	long saved_fa;
+	long saved_fa, fa_cur;
 	bool fa_ok;
 	uint64_t rep;
 	int ret;
@@ -297,6 +315,7 @@ static int bench_run(int argc, char **argv)
 	/* Probe the fault-around switch once: restore it before leaving. */
 	saved_fa = bench_fault_around_set(0);
 	fa_ok = saved_fa > 0;
+	fa_cur = saved_fa;
 	for (i = 0; i < bench_nr_cfgs; i++) {
 		unsigned int p;
 
@@ -323,15 +342,10 @@ static int bench_run(int argc, char **argv)
 	ret = bench_one(&o, &rows[0], true);
 	for (rep = 0; rep < o.reps && !ret; rep++)
 		for (i = 0; i < nrows && !ret; i++) {
-			const struct bench_cfg *c = rows[i].cfg;
-
 			if (rows[i].skipped)
 				continue;
-			if (c->kind == BENCH_MEMFD && fa_ok &&
-			    bench_fault_around_set(c->fault_around ?
-						   BENCH_FAULT_AROUND :
-						   sysconf(_SC_PAGESIZE)) < 0)
-				ret = -1;
+			if (fa_ok)
+				ret = bench_fault_around_for(rows[i].cfg, &fa_cur);
 			if (!ret)
 				ret = bench_one(&o, &rows[i], false);
 		}
