@@ -264,6 +264,8 @@ struct vmalock_region *vmalock_region_create(struct inode *inode);
 void vmalock_region_destroy(struct vmalock_region *region);
 struct page *vmalock_region_lookup(struct vmalock_region *region,
 				   pgoff_t pgoff);
+void vmalock_region_lookup_range(struct vmalock_region *region, pgoff_t first,
+				 unsigned long n, struct page **pages);
 
 /* vmalock_lock.c: the writer side of the locking protocol */
 
@@ -349,5 +351,7 @@ extern unsigned int vmalock_default_order;
 extern unsigned int vmalock_inject_order;
 extern unsigned int vmalock_inject_every;
 extern bool vmalock_inject_open;
+extern unsigned int vmalock_fault_around_pages;
+extern bool vmalock_use_map_pages;
 
 #endif /* VMALOCK_H */

@@ -54,6 +54,7 @@ struct vmalock_fault_ctx {
 	struct vmalock_region *region;
 	gfp_t gfp;		/* for order-0 pages */
 	unsigned int order;	/* preferred block order, read once */
+	unsigned int around;	/* fault-around window in pages, read once */
 	bool spec;		/* revalidate against @seq */
 	unsigned int seq;
 	bool no_memory;		/* an xarray node could not be had */
@@ -282,12 +283,26 @@ static struct page *vmalock_publish(struct vmalock_fault_ctx *ctx,
 	return vmalock_region_lookup(ctx->region, pgoff);
 }
 
-/* Map @n pages from @addr, skipping entries a racing fault populated. */
+/* @self for vmalock_insert(): every page is one only a race maps first. */
+#define VMALOCK_SELF_ALL	ULONG_MAX
+
+/*
+ * Map @n pages from @addr, leaving alone entries already present.  Such an
+ * entry counts as pte_notsame when only a racing fault can have populated
+ * it: any entry of a new block (@self VMALOCK_SELF_ALL), but of a
+ * fault-around window only the faulting page's (@self, an index into
+ * @pages, or @n when it is not among them); a neighbour already mapped is
+ * the common case, not a race.  *@mapped, when given, grows by the pages
+ * mapped other than @self.
+ */
 static vm_fault_t vmalock_insert(struct vm_area_struct *vma,
 				 unsigned long addr, struct page **pages,
-				 unsigned long n)
+				 unsigned long n, unsigned long self,
+				 unsigned long *mapped)
 {
-	unsigned long done = 0, left;
+	unsigned long done = 0, busy = 0, left;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	bool self_busy = false;
 	int err;
 
 	while (done < n) {
@@ -303,13 +318,21 @@ static vm_fault_t vmalock_insert(struct vm_area_struct *vma,
 		 * memory, not a bad address, since the range lies inside the
 		 * VMA.  Anything else is a bug of ours: SIGBUS.
 		 */
-		if (err != -EBUSY)
-			return err == -ENOMEM || err == -EFAULT ?
-			       VM_FAULT_OOM : VM_FAULT_SIGBUS;
-		vmalock_count(VMALOCK_STAT_PTE_NOTSAME);
+		if (err != -EBUSY) {
+			ret = err == -ENOMEM || err == -EFAULT ?
+			      VM_FAULT_OOM : VM_FAULT_SIGBUS;
+			break;
+		}
+		if (self == VMALOCK_SELF_ALL || done == self) {
+			vmalock_count(VMALOCK_STAT_PTE_NOTSAME);
+			self_busy = done == self;
+		}
+		busy++;
 		done++;
 	}
-	return VM_FAULT_NOPAGE;
+	if (mapped)
+		*mapped += done - busy - (self < done && !self_busy);
+	return ret;
 }
 
 /*
@@ -340,11 +363,82 @@ static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
 			if (ret == VM_FAULT_NOPAGE)
 				ret = vmalock_insert(vmf->vma,
 						     addr + (start << PAGE_SHIFT),
-						     batch, run);
+						     batch, run,
+						     VMALOCK_SELF_ALL, NULL);
 			while (run)
 				put_page(batch[--run]);
 		}
 	}
+	return ret;
+}
+
+/*
+ * Fault-around, for a read fault on a page the region holds: the window of
+ * ctx->around pages that holds it, aligned in the address space as the
+ * core's do_fault_around() aligns its own (so that it lies in one page
+ * table), clipped to the VMA and the region.  A write fault maps its own
+ * page only, as in the core.  Return the window's first offset and its
+ * length in *@nrp.
+ */
+static pgoff_t vmalock_around_window(struct vmalock_fault_ctx *ctx,
+				     pgoff_t nr_pages, unsigned long *nrp)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long size = (unsigned long)ctx->around << PAGE_SHIFT;
+	unsigned long start, end;
+	pgoff_t first;
+
+	if ((vmf->flags & FAULT_FLAG_WRITE) || ctx->around <= 1) {
+		*nrp = 1;
+		return vmf->pgoff;
+	}
+	start = ALIGN_DOWN(vmf->address, size);
+	end = min(start + size, vma->vm_end);
+	start = max(start, vma->vm_start);
+	first = vmf->pgoff - ((vmf->address - start) >> PAGE_SHIFT);
+	*nrp = min_t(unsigned long, (end - start) >> PAGE_SHIFT,
+		     nr_pages - first);
+	return first;
+}
+
+/*
+ * Map every page the region holds in the window [@first, @first + @nr), the
+ * faulting one among them, in runs of consecutive pages: one PTE lock per
+ * run.  The pages are looked up a batch at a time, and the caller's mode
+ * protects or revalidates them as it does the faulting page.  A page the
+ * window lacks is simply not mapped: an access to it faults.
+ */
+static vm_fault_t vmalock_map_window(struct vmalock_fault_ctx *ctx,
+				     pgoff_t first, unsigned long nr)
+{
+	struct vm_fault *vmf = ctx->vmf;
+	unsigned long addr = vmf->address - ((vmf->pgoff - first) << PAGE_SHIFT);
+	struct page *batch[VMALOCK_INSERT_BATCH];
+	unsigned long off, n, i, run, mapped = 0;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	for (off = 0; off < nr && ret == VM_FAULT_NOPAGE; off += n) {
+		n = min_t(unsigned long, nr - off, VMALOCK_INSERT_BATCH);
+		vmalock_region_lookup_range(ctx->region, first + off, n, batch);
+		for (i = 0; i < n; i += run ? run : 1) {
+			pgoff_t pgoff = first + off + i;
+
+			for (run = 0; i + run < n && batch[i + run]; run++)
+				;
+			if (!run || ret != VM_FAULT_NOPAGE)
+				continue;
+			ret = vmalock_insert(vmf->vma, addr + ((off + i) << PAGE_SHIFT),
+					     batch + i, run,
+					     vmf->pgoff >= pgoff &&
+					     vmf->pgoff < pgoff + run ?
+					     vmf->pgoff - pgoff : run, &mapped);
+		}
+		for (i = 0; i < n; i++)
+			if (batch[i])
+				put_page(batch[i]);
+	}
+	vmalock_count_add(VMALOCK_STAT_FAULT_AROUND, mapped);
 	return ret;
 }
 
@@ -361,8 +455,8 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 {
 	struct vm_fault *vmf = ctx->vmf;
 	struct vmalock_region *region = ctx->region;
-	pgoff_t nr_pages = READ_ONCE(region->nr_pages), base;
-	unsigned int order;
+	pgoff_t nr_pages = READ_ONCE(region->nr_pages), first;
+	unsigned long nr;	/* pages from @first the fault may map */
 	struct page *page;
 
 	/* Per attempt: a VMA-mode attempt may have set it before this one. */
@@ -376,17 +470,22 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 
 	page = vmalock_region_lookup(region, vmf->pgoff);
 	if (page) {
-		base = vmf->pgoff;
-		order = 0;
+		first = vmalock_around_window(ctx, nr_pages, &nr);
 		vmalock_spec_window(ctx);
 		if (vmalock_spec_changed(ctx)) {
 			put_page(page);
 			return -EAGAIN;
 		}
-		ctx->result = vmalock_insert(vmf->vma, vmf->address, &page, 1);
+		if (nr == 1)
+			ctx->result = vmalock_insert(vmf->vma, vmf->address,
+						     &page, 1, 0, NULL);
+		else
+			ctx->result = vmalock_map_window(ctx, first, nr);
 		put_page(page);
 	} else {
-		page = vmalock_alloc_block(ctx, nr_pages, &base, &order);
+		unsigned int order;
+
+		page = vmalock_alloc_block(ctx, nr_pages, &first, &order);
 		if (!page) {
 			if (!(ctx->gfp & __GFP_DIRECT_RECLAIM))
 				return -EWOULDBLOCK;
@@ -395,12 +494,13 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 			ctx->result = VM_FAULT_OOM;
 			return 0;
 		}
+		nr = 1UL << order;
 		vmalock_spec_window(ctx);
 		if (vmalock_spec_changed(ctx)) {
-			vmalock_free_pages(page, 1UL << order);
+			vmalock_free_pages(page, nr);
 			return -EAGAIN;
 		}
-		ctx->result = vmalock_map_block(ctx, page, base, order);
+		ctx->result = vmalock_map_block(ctx, page, first, order);
 	}
 
 	/*
@@ -408,8 +508,8 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 	 * which waits for this read section, can return.
 	 */
 	if (vmalock_spec_changed(ctx)) {
-		unmap_mapping_range(&region->mapping, (loff_t)base << PAGE_SHIFT,
-				    (loff_t)PAGE_SIZE << order, 0);
+		unmap_mapping_range(&region->mapping, (loff_t)first << PAGE_SHIFT,
+				    (loff_t)nr << PAGE_SHIFT, 0);
 		return -EAGAIN;
 	}
 	/*
@@ -459,22 +559,25 @@ static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 }
 
 /*
- * Is a writer changing pages the fault may populate: the block of
- * 2^ctx->order pages around its offset?  Called holding the mapping's read
- * lock; pairs with smp_mb() in vmalock_write_begin().
+ * Is a writer changing pages the fault may populate or map: the block of
+ * 2^ctx->order pages, or the fault-around window of ctx->around pages, that
+ * holds its offset?  Both lie within n - 1 pages of it, n the larger: that
+ * is the range checked.  Called holding the mapping's read lock; pairs with
+ * smp_mb() in vmalock_write_begin().
  */
 static bool vmalock_writer_meets(struct vmalock_fault_ctx *ctx)
 {
 	struct vmalock_region *region = ctx->region;
-	pgoff_t n = 1UL << ctx->order;
-	pgoff_t base = round_down(ctx->vmf->pgoff, n);
+	pgoff_t n = max(1UL << ctx->order, (unsigned long)ctx->around);
+	pgoff_t pgoff = ctx->vmf->pgoff;
+	pgoff_t lo = pgoff >= n - 1 ? pgoff - (n - 1) : 0;
 
 	/* Order our trylock before reading the range the writer published. */
 	smp_mb();
 	if (!READ_ONCE(region->writing))
 		return false;
-	return base <= READ_ONCE(region->write_last) &&
-	       READ_ONCE(region->write_first) <= base + n - 1;
+	return lo <= READ_ONCE(region->write_last) &&
+	       READ_ONCE(region->write_first) <= pgoff + n - 1;
 }
 
 static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
@@ -589,6 +692,7 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		.region = region,
 		/* Once: the VMA path checks the very block it may populate. */
 		.order = READ_ONCE(region->order),
+		.around = READ_ONCE(vmalock_fault_around_pages),
 	};
 	u64 start = ktime_get_ns();
 	struct mem_cgroup *old_memcg;

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
@@ -121,6 +122,48 @@ module_param_cb(default_order, &vmalock_default_order_ops,
 		&vmalock_default_order, 0644);
 MODULE_PARM_DESC(default_order,
 		 "uint: preferred folio order of new regions' first-touch faults (0..10, default 0)");
+
+/*
+ * Fault-around: a read fault on a page the region holds maps the present
+ * pages of the naturally aligned window of this many pages around it, as
+ * the core's fault_around_bytes does for the page cache.  1 turns it off.
+ */
+unsigned int vmalock_fault_around_pages = 16;
+
+static int vmalock_fault_around_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > PTRS_PER_PTE || !is_power_of_2(n))
+		return -EINVAL;
+	WRITE_ONCE(vmalock_fault_around_pages, n);
+	return 0;
+}
+
+static const struct kernel_param_ops vmalock_fault_around_ops = {
+	.set	= vmalock_fault_around_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(fault_around_pages, &vmalock_fault_around_ops,
+		&vmalock_fault_around_pages, 0644);
+MODULE_PARM_DESC(fault_around_pages,
+		 "uint: pages a read fault maps around the faulting one, a power of 2 (1 = off, .. 512, default 16)");
+
+/*
+ * The baseline the per-VMA lock is measured against: mappings made while
+ * this is off have no ->map_pages, so on 6.4+ the core retries every one
+ * of their faults under mmap_lock (see vmalock_map_pages()).
+ */
+bool vmalock_use_map_pages = true;
+module_param_named(map_pages, vmalock_use_map_pages, bool, 0644);
+MODULE_PARM_DESC(map_pages,
+		 "bool: give new mappings ->map_pages, which lets 6.4+ fault them under the per-VMA lock (default Y)");
 
 /* Fault injection, off by default: see vmalock_inject_failure(). */
 unsigned int vmalock_inject_order;

@@ -98,13 +98,20 @@ static void vmalock_vm_close(struct vm_area_struct *vma)
 
 /*
  * ->map_pages is what lets 6.4+ call ->fault under the per-VMA lock at all:
- * see vmalock_map_pages().
+ * see vmalock_map_pages().  Mappings made while root has switched it off
+ * (the map_pages parameter) get the second table: the mmap_lock baseline.
  */
 static const struct vm_operations_struct vmalock_vm_ops = {
 	.open		= vmalock_vm_open,
 	.close		= vmalock_vm_close,
 	.fault		= vmalock_fault,
 	.map_pages	= vmalock_map_pages,
+};
+
+static const struct vm_operations_struct vmalock_vm_ops_no_map_pages = {
+	.open		= vmalock_vm_open,
+	.close		= vmalock_vm_close,
+	.fault		= vmalock_fault,
 };
 
 int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
@@ -143,7 +150,8 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 	 * writer-range check (one smp_mb()) in every VMA-mode fault, see
 	 * vmalock_writer_meets().
 	 */
-	vma->vm_ops = &vmalock_vm_ops;
+	vma->vm_ops = READ_ONCE(vmalock_use_map_pages) ?
+		      &vmalock_vm_ops : &vmalock_vm_ops_no_map_pages;
 	return 0;
 }
 

@@ -103,3 +103,41 @@ struct page *vmalock_region_lookup(struct vmalock_region *region,
 	rcu_read_unlock();
 	return page;
 }
+
+/**
+ * vmalock_region_lookup_range - the pages at @first .. @first + @n - 1
+ * @region: the region
+ * @first: first page offset
+ * @n: number of offsets
+ * @pages: out: @pages[i] is the page at @first + i with a reference the
+ *	caller must drop, or NULL where the region holds none (or only a
+ *	FILL's reservation)
+ *
+ * vmalock_region_lookup() for a window, in one walk and one RCU section.
+ */
+void vmalock_region_lookup_range(struct vmalock_region *region, pgoff_t first,
+				 unsigned long n, struct page **pages)
+{
+	XA_STATE(xas, &region->pages, first);
+	struct page *page;
+
+	memset(pages, 0, n * sizeof(*pages));
+	rcu_read_lock();
+	xas_for_each(&xas, page, first + n - 1) {
+		/* A retry entry, or a reservation: no page. */
+		if (xas_retry(&xas, page))
+			continue;
+		if (!get_page_unless_zero(page))
+			goto again;
+		if (unlikely(page != xas_reload(&xas))) {
+			put_page(page);
+			goto again;
+		}
+		pages[xas.xa_index - first] = page;
+		continue;
+again:
+		/* Freed or replaced under us: walk to this index again. */
+		xas_reset(&xas);
+	}
+	rcu_read_unlock();
+}

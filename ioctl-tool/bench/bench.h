@@ -37,7 +37,9 @@ struct bench_cfg {
 	uint32_t mode;		/* BENCH_VMALOCK: VMALOCK_MODE_* */
 	uint32_t order;		/* BENCH_VMALOCK: preferred folio order */
 	bool thp;		/* BENCH_ANON: MADV_HUGEPAGE, else NOHUGEPAGE */
-	bool fault_around;	/* BENCH_MEMFD: the kernel's fault-around on */
+	bool fault_around;	/* BENCH_MEMFD: the kernel's fault-around on;
+				 * BENCH_VMALOCK: the module's */
+	bool no_map_pages;	/* BENCH_VMALOCK: mapped without ->map_pages */
 	unsigned int paths;	/* bit per enum bench_path it is timed on */
 };
 
@@ -62,6 +64,7 @@ struct bench_sample {
 	uint64_t minflt_expected;
 	uint64_t minflt;	/* getrusage(RUSAGE_SELF) delta */
 	int64_t module_faults;	/* vmalock's "faults" delta; -1 if not vmalock */
+	int64_t module_vma_locked, module_mmap_locked;	/* ... by the kernel's lock */
 	uint64_t *lat;		/* ns of each faulting access */
 	size_t nlat;
 	bool valid;
@@ -71,11 +74,25 @@ extern const struct bench_cfg bench_cfgs[];
 extern const size_t bench_nr_cfgs;
 const char *bench_path_name(enum bench_path path);
 
-/* The kernel's default fault-around window, which the bench sets. */
+/* The kernel's default fault-around window, and the module's, in pages. */
 #define BENCH_FAULT_AROUND	65536
+#define BENCH_VMALOCK_FAULT_AROUND	16
+
+/* bench_knobs.c: the switches rows turn, root only. */
+enum bench_knob {
+	BENCH_KNOB_KERNEL_FAULT_AROUND,	/* debugfs fault_around_bytes */
+	BENCH_KNOB_FAULT_AROUND_PAGES,	/* the module's fault_around_pages */
+	BENCH_KNOB_MAP_PAGES,		/* the module's map_pages, 1 or 0 */
+	BENCH_KNOB_NR,
+};
+
+void bench_knobs_init(void);
+long bench_knob_get(enum bench_knob k);	/* -1 when it cannot be read */
+bool bench_knob_can(enum bench_knob k, long value);
+int bench_knob_set(enum bench_knob k, long value);	/* 0, or -1 after a message */
+void bench_knobs_restore(void);
 
 /* bench_mem.c: 0, or -1 after a message. */
-long bench_fault_around_set(long bytes);
 int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 		      size_t pages, struct bench_mem *mem);
 void bench_mem_release(struct bench_mem *mem);

@@ -17,40 +17,10 @@
 #include "bench.h"
 
 #define BENCH_ALIGN		(2UL << 20)	/* a PMD: THP and fault-around line up */
-#define FAULT_AROUND_PATH	"/sys/kernel/debug/fault_around_bytes"
 
 static long page_size(void)
 {
 	return sysconf(_SC_PAGESIZE);
-}
-
-/*
- * The kernel's fault-around window (debugfs, root): @bytes, or with
- * @bytes 0 only read it.  One page turns fault-around off.  Returns the
- * value before, or -1 when the file is not there (no debugfs, not root),
- * so that the configuration is left out.
- */
-long bench_fault_around_set(long bytes)
-{
-	FILE *f = fopen(FAULT_AROUND_PATH, "r");
-	long cur;
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fscanf(f, "%ld", &cur) == 1;
-	fclose(f);
-	if (!ok)
-		return -1;
-	if (!bytes)
-		return cur;
-	/* A debugfs attribute cannot seek: a fresh open to write. */
-	f = fopen(FAULT_AROUND_PATH, "w");
-	if (!f || fprintf(f, "%ld\n", bytes) < 0 || fclose(f)) {
-		err_msg("writing %s: %s", FAULT_AROUND_PATH, strerror(errno));
-		return -1;
-	}
-	return cur;
 }
 
 /* A 2 MiB-aligned mapping of @len bytes of @fd (or anonymous memory). */
@@ -121,6 +91,11 @@ int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 			goto fail;
 		if (path == BENCH_FIRST)
 			mem->pages_per_fault = 1UL << cfg->order;
+		/* A re-fault maps the window around it: see bench_row_knobs(). */
+		if (path == BENCH_REFAULT &&
+		    bench_knob_get(BENCH_KNOB_FAULT_AROUND_PAGES) > 1)
+			mem->pages_per_fault =
+				bench_knob_get(BENCH_KNOB_FAULT_AROUND_PAGES);
 		if (path == BENCH_COW)
 			mem->minflt_per_fault = 2;
 		break;

@@ -69,14 +69,20 @@ static void *bench_thread_fn(void *arg)
 	return NULL;
 }
 
-static int module_faults(int fd, int64_t *out)
+/* The module's fault counts: all, and by the lock the kernel held. */
+static int module_faults(int fd, int64_t out[3])
 {
+	static const unsigned int which[3] = {
+		VMALOCK_STAT_FAULTS, VMALOCK_STAT_FAULTS_VMA_LOCKED,
+		VMALOCK_STAT_FAULTS_MMAP_LOCKED,
+	};
 	struct vmalock_counters c;
+	int i;
 
 	if (vmalock_read_counters(fd, 0, &c))
 		return -1;
-	*out = c.count > VMALOCK_STAT_FAULTS ?
-	       (int64_t)c.values[VMALOCK_STAT_FAULTS] : -1;
+	for (i = 0; i < 3; i++)
+		out[i] = c.count > which[i] ? (int64_t)c.values[which[i]] : -1;
 	vmalock_counters_free(&c);
 	return 0;
 }
@@ -95,7 +101,7 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	struct bench_thread t[BENCH_MAX_THREADS];
 	size_t unit = mem->pages_per_fault, units = mem->pages / unit;
 	size_t per = units / threads * unit, i, n;
-	int64_t mf0 = -1, mf1 = -1;
+	int64_t mf0[3], mf1[3];
 	pthread_barrier_t ready, go;
 	uint64_t start = UINT64_MAX, end = 0;
 	bool counted;
@@ -133,7 +139,7 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	 */
 	pthread_barrier_wait(&ready);
 	/* A failed read still lets the threads go: they wait for us. */
-	counted = cfg->kind != BENCH_VMALOCK || !module_faults(mem->fd, &mf0);
+	counted = cfg->kind != BENCH_VMALOCK || !module_faults(mem->fd, mf0);
 	flt0 = minflt_now();
 	pthread_barrier_wait(&go);
 	for (i = 0; i < threads; i++)
@@ -142,9 +148,11 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	if (!counted)
 		goto out;
 	if (cfg->kind == BENCH_VMALOCK) {
-		if (module_faults(mem->fd, &mf1))
+		if (module_faults(mem->fd, mf1))
 			goto out;
-		s->module_faults = mf1 - mf0;
+		s->module_faults = mf1[0] - mf0[0];
+		s->module_vma_locked = mf1[1] - mf0[1];
+		s->module_mmap_locked = mf1[2] - mf0[2];
 	}
 	for (i = 0, n = 0; i < threads; i++) {
 		if (t[i].start < start)

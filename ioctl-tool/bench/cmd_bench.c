@@ -5,6 +5,7 @@
  * falls on all of them alike; a table or JSON of the medians.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,12 +16,20 @@
 #include "bench.h"
 
 #define FIRST	(1U << BENCH_FIRST)
-#define ALL	(FIRST | 1U << BENCH_REFAULT | 1U << BENCH_COW)
+#define REFAULT	(1U << BENCH_REFAULT)
+#define ALL	(FIRST | REFAULT | 1U << BENCH_COW)
 
 const struct bench_cfg bench_cfgs[] = {
-	{ "vmalock-mmap", BENCH_VMALOCK, VMALOCK_MODE_MMAP, 0, .paths = ALL },
-	{ "vmalock-vma", BENCH_VMALOCK, VMALOCK_MODE_VMA, 0, .paths = ALL },
-	{ "vmalock-spec", BENCH_VMALOCK, VMALOCK_MODE_SPEC, 0, .paths = ALL },
+	{ "vmalock-mmap", BENCH_VMALOCK, VMALOCK_MODE_MMAP, 0, .paths = ALL,
+	  .fault_around = true },
+	{ "vmalock-vma", BENCH_VMALOCK, VMALOCK_MODE_VMA, 0, .paths = ALL,
+	  .fault_around = true },
+	{ "vmalock-spec", BENCH_VMALOCK, VMALOCK_MODE_SPEC, 0, .paths = ALL,
+	  .fault_around = true },
+	{ "vmalock-vma-no-fault-around", BENCH_VMALOCK, VMALOCK_MODE_VMA, 0,
+	  .paths = REFAULT },
+	{ "vmalock-vma-no-map-pages", BENCH_VMALOCK, VMALOCK_MODE_VMA, 0,
+	  .paths = FIRST | REFAULT, .fault_around = true, .no_map_pages = true },
 	{ "vmalock-mmap-o4", BENCH_VMALOCK, VMALOCK_MODE_MMAP, 4, .paths = FIRST },
 	{ "vmalock-vma-o4", BENCH_VMALOCK, VMALOCK_MODE_VMA, 4, .paths = FIRST },
 	{ "vmalock-spec-o4", BENCH_VMALOCK, VMALOCK_MODE_SPEC, 4, .paths = FIRST },
@@ -30,7 +39,7 @@ const struct bench_cfg bench_cfgs[] = {
 	{ "anon", BENCH_ANON, .paths = FIRST },
 	{ "anon-thp", BENCH_ANON, .thp = true, .paths = FIRST },
 	{ "memfd", BENCH_MEMFD, .fault_around = true, .paths = ALL },
-	{ "memfd-no-fault-around", BENCH_MEMFD, .paths = 1U << BENCH_REFAULT },
+	{ "memfd-no-fault-around", BENCH_MEMFD, .paths = REFAULT },
 };
 const size_t bench_nr_cfgs = ARRAY_SIZE(bench_cfgs);
 
@@ -53,9 +62,11 @@ const struct vmalockctl_cmd cmd_bench = {
 	.synopsis = "[--pages N] [--reps R] [--threads T] [--quick] [--json]",
 	.help =
 	"Time page faults on vmalock in each lock mode (mmap, vma, spec) at\n"
-	"orders 0, 4 and 9, and on what a user would pick instead: anonymous\n"
-	"memory (THP off and on) and a memfd mapped shared (the kernel's\n"
-	"fault-around on and, for re-faults, off).  Three paths:\n"
+	"orders 0, 4 and 9, in vma mode without its fault-around and without\n"
+	"->map_pages (6.4+: every fault retried under mmap_lock, the baseline\n"
+	"the per-VMA lock beats), and on what a user would pick instead:\n"
+	"anonymous memory (THP off and on) and a memfd mapped shared (the\n"
+	"kernel's fault-around on and, for re-faults, off).  Three paths:\n"
 	"  first-touch  a write to a page never touched: allocate and zero\n"
 	"  refault      a read of an allocated page after MADV_DONTNEED\n"
 	"  cow          the first write to a MAP_PRIVATE mapping of it\n"
@@ -63,11 +74,13 @@ const struct vmalockctl_cmd cmd_bench = {
 	"threads sweep their own contiguous pages.  A sample is valid only when\n"
 	"the minor faults it caused (getrusage), and for vmalock the module's\n"
 	"fault count, equal the fault units it swept: one per page, per folio\n"
-	"at large orders, per THP, or per 64 KiB fault-around window (vmalock's\n"
-	"COW takes two minor faults per page: a read-only map, then the copy).\n"
-	"Invalid samples are counted and left out of the figures.  Needs root\n"
-	"for the"
-	" fault-around switch (debugfs); without it that row is left out.\n"
+	"at large orders, per THP, or per fault-around window (the kernel's 64\n"
+	"KiB, vmalock's fault_around_pages; vmalock's COW takes two minor faults\n"
+	"per page: a read-only map, then the copy).  Invalid samples are counted\n"
+	"and left out of the figures.  The rows that turn a switch (debugfs\n"
+	"fault_around_bytes, the module's fault_around_pages and map_pages) need\n"
+	"root; without it they are left out.  Every switch is restored at the\n"
+	"end.\n"
 	"Timings under emulation (TCG) are only meaningful as ratios within\n"
 	"one run.\n"
 	"\n"
@@ -97,7 +110,7 @@ struct bench_row {
 	enum bench_path path;
 	struct bench_sample *s;	/* reps of them */
 	size_t n, valid;
-	bool skipped;
+	const char *skipped;	/* why the row is left out, or NULL */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -215,9 +228,8 @@ static void bench_print_row(const struct bench_opts *o,
 
 	if (r->skipped) {
 		if (!o->json)
-			printf("%-24s %-12s %s\n", r->cfg->name,
-			       bench_path_name(r->path),
-			       "left out: needs root and debugfs");
+			printf("%-28s %-12s left out: %s\n", r->cfg->name,
+			       bench_path_name(r->path), r->skipped);
 		return;
 	}
 	bench_figures(r, o->pages, &f);
@@ -242,10 +254,22 @@ static void bench_print_row(const struct bench_opts *o,
 		json_u64(&j, "faults_per_s", (uint64_t)f.faults_per_s);
 		json_u64(&j, "p50_ns", f.p50);
 		json_u64(&j, "p99_ns", f.p99);
+		if (r->cfg->kind == BENCH_VMALOCK) {
+			int64_t vma = 0, mmap = 0;
+			size_t i;
+
+			/* The module's view, over every sample of the row. */
+			for (i = 0; i < r->n; i++) {
+				vma += r->s[i].module_vma_locked;
+				mmap += r->s[i].module_mmap_locked;
+			}
+			json_s64(&j, "faults_vma_locked", vma);
+			json_s64(&j, "faults_mmap_locked", mmap);
+		}
 		json_close(&j);
 		return;
 	}
-	printf("%-24s %-12s %6zu/%-3zu %9" PRIu64 " %9" PRIu64 "..%-9" PRIu64
+	printf("%-28s %-12s %6zu/%-3zu %9" PRIu64 " %9" PRIu64 "..%-9" PRIu64
 	       " %7" PRIu64 " %9.0f %9" PRIu64 " %9" PRIu64 "\n",
 	       r->cfg->name, bench_path_name(r->path), r->valid, r->n,
 	       f.per_fault[0], f.per_fault[1], f.per_fault[2], f.per_page[0],
@@ -282,20 +306,46 @@ static int bench_one(const struct bench_opts *o, struct bench_row *r,
 }
 
 /*
- * The kernel's fault-around window for row @cfg: the default for every row
- * but the one that measures the memfd without it, so that no row runs
- * with what the row before it left.  Written only when it changes.
+ * The switches row @cfg runs with, in want[]: every row states all of them,
+ * so that none runs with what the row before it left.
  */
-static int bench_fault_around_for(const struct bench_cfg *cfg, long *cur)
+static void bench_row_knobs(const struct bench_cfg *cfg, long *want)
 {
-	long want = cfg->kind == BENCH_MEMFD && !cfg->fault_around ?
-		    sysconf(_SC_PAGESIZE) : BENCH_FAULT_AROUND;
+	bool vmalock = cfg->kind == BENCH_VMALOCK;
 
-	if (want == *cur)
-		return 0;
-	if (bench_fault_around_set(want) < 0)
-		return -1;
-	*cur = want;
+	want[BENCH_KNOB_KERNEL_FAULT_AROUND] =
+		cfg->kind == BENCH_MEMFD && !cfg->fault_around ?
+		sysconf(_SC_PAGESIZE) : BENCH_FAULT_AROUND;
+	want[BENCH_KNOB_FAULT_AROUND_PAGES] =
+		vmalock && !cfg->fault_around ? 1 : BENCH_VMALOCK_FAULT_AROUND;
+	want[BENCH_KNOB_MAP_PAGES] = !(vmalock && cfg->no_map_pages);
+}
+
+/* Why row @cfg cannot run here, or NULL. */
+static const char *bench_row_skip(const struct bench_cfg *cfg,
+				  bool per_vma_lock)
+{
+	long want[BENCH_KNOB_NR];
+	int k;
+
+	if (cfg->no_map_pages && !per_vma_lock)
+		return "the kernel has no per-VMA lock (before 6.4): nothing to compare";
+	bench_row_knobs(cfg, want);
+	for (k = 0; k < BENCH_KNOB_NR; k++)
+		if (!bench_knob_can(k, want[k]))
+			return "needs root (and debugfs) to turn a switch";
+	return NULL;
+}
+
+static int bench_row_setup(const struct bench_cfg *cfg)
+{
+	long want[BENCH_KNOB_NR];
+	int k;
+
+	bench_row_knobs(cfg, want);
+	for (k = 0; k < BENCH_KNOB_NR; k++)
+		if (bench_knob_can(k, want[k]) && bench_knob_set(k, want[k]))
+			return -1;
 	return 0;
 }
 
@@ -303,19 +353,22 @@ static int bench_run(int argc, char **argv)
 {
 	struct bench_row rows[ARRAY_SIZE(bench_cfgs) * BENCH_PATH_NR];
 	size_t nrows = 0, i, invalid = 0;
+	struct vmalock_version ver;
 	struct bench_opts o;
-	long saved_fa, fa_cur;
-	bool fa_ok;
+	bool per_vma_lock;
 	uint64_t rep;
-	int ret;
+	int ret, fd;
 
 	ret = bench_parse(argc, argv, &o);
 	if (ret)
 		return ret;
-	/* Probe the fault-around switch once: restore it before leaving. */
-	saved_fa = bench_fault_around_set(0);
-	fa_ok = saved_fa > 0;
-	fa_cur = saved_fa;
+	fd = vmalock_open(O_RDWR, &ver);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	per_vma_lock = ver.features & VMALOCK_FEAT_PER_VMA_LOCK;
+	/* Read every switch once: each is restored before leaving. */
+	bench_knobs_init();
 	for (i = 0; i < bench_nr_cfgs; i++) {
 		unsigned int p;
 
@@ -325,8 +378,8 @@ static int bench_run(int argc, char **argv)
 			rows[nrows] = (struct bench_row){
 				.cfg = &bench_cfgs[i], .path = p,
 				.s = calloc(o.reps, sizeof(struct bench_sample)),
-				.skipped = bench_cfgs[i].kind == BENCH_MEMFD &&
-					   !bench_cfgs[i].fault_around && !fa_ok,
+				.skipped = bench_row_skip(&bench_cfgs[i],
+							  per_vma_lock),
 			};
 			if (!rows[nrows].s) {
 				err_msg("out of memory");
@@ -339,23 +392,21 @@ static int bench_run(int argc, char **argv)
 	 * A warm-up sample, not reported: the first one also faults in the
 	 * tool's own code and data on the sweep's path (a few pages).
 	 */
-	ret = bench_one(&o, &rows[0], true);
+	ret = bench_row_setup(rows[0].cfg) ?: bench_one(&o, &rows[0], true);
 	for (rep = 0; rep < o.reps && !ret; rep++)
 		for (i = 0; i < nrows && !ret; i++) {
 			if (rows[i].skipped)
 				continue;
-			if (fa_ok)
-				ret = bench_fault_around_for(rows[i].cfg, &fa_cur);
+			ret = bench_row_setup(rows[i].cfg);
 			if (!ret)
 				ret = bench_one(&o, &rows[i], false);
 		}
-	if (fa_ok)
-		bench_fault_around_set(saved_fa);
+	bench_knobs_restore();
 	if (ret)
 		return 1;
 
 	if (!o.json)
-		printf("%-24s %-12s %10s %9s %20s %7s %9s %9s %9s\n",
+		printf("%-28s %-12s %10s %9s %20s %7s %9s %9s %9s\n",
 		       "config", "path", "valid", "ns/fault", "(min..max)",
 		       "ns/page", "faults/s", "p50 ns", "p99 ns");
 	for (i = 0; i < nrows; i++) {

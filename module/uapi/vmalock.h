@@ -24,7 +24,7 @@
 
 #define VMALOCK_DEVICE_NAME	"vmalock"
 #define VMALOCK_IOC_MAGIC	0xB9
-#define VMALOCK_ABI_VERSION	3
+#define VMALOCK_ABI_VERSION	4
 
 /*
  * VMALOCK_IOC_VERSION - what the loaded module speaks.
@@ -87,6 +87,8 @@ enum vmalock_counter {
 	VMALOCK_STAT_INJECTED_FAILURES,	/* ... of them, failed by fault injection */
 	VMALOCK_STAT_FAULT_OOM,		/* faults that returned VM_FAULT_OOM */
 	VMALOCK_STAT_FAULT_SIGBUS,	/* faults that returned VM_FAULT_SIGBUS */
+	/* ABI 4 */
+	VMALOCK_STAT_FAULT_AROUND,	/* pages read faults mapped besides their own */
 	VMALOCK_STAT_NR
 };
 
@@ -119,6 +121,7 @@ enum vmalock_counter {
 	[VMALOCK_STAT_INJECTED_FAILURES]	= "injected_failures",	\
 	[VMALOCK_STAT_FAULT_OOM]		= "fault_oom",		\
 	[VMALOCK_STAT_FAULT_SIGBUS]		= "fault_sigbus",	\
+	[VMALOCK_STAT_FAULT_AROUND]		= "fault_around",	\
 }
 
 /*

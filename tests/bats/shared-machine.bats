@@ -50,8 +50,9 @@ as_nobody() {
 	exec 5<&-
 }
 
-@test "fault-injection and size parameters are root's: an unprivileged write is refused" {
-	for p in inject_fail_order inject_fail_every region_mb region_max_mb default_mode default_order; do
+@test "fault-injection, size and fault-path parameters are root's: an unprivileged write is refused" {
+	for p in inject_fail_order inject_fail_every inject_fail_open region_mb region_max_mb default_mode default_order \
+		fault_around_pages map_pages; do
 		[ "$(stat -c %a /sys/module/vmalock/parameters/$p)" = 644 ]
 		run "${NOBODY[@]}" sh -c "echo 1 > /sys/module/vmalock/parameters/$p"
 		[ "$status" -ne 0 ]

@@ -11,7 +11,7 @@ teardown() { vmalock_teardown; }
 @test "stats --json has exactly the documented counters" {
 	run -0 "$CTL" stats --json
 	[ "$(jq -r 'keys_unsorted | join(" ")' <<<"$output")" = \
-		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed vma_lock_success vma_lock_abort vma_lock_retry vma_lock_miss spec_success spec_retry spec_fallback pte_notsame folio_fallback invalidations fills writer_wait_ns folio_alloc fault_ns_log2 alloc_failures injected_failures fault_oom fault_sigbus" ]
+		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed vma_lock_success vma_lock_abort vma_lock_retry vma_lock_miss spec_success spec_retry spec_fallback pte_notsame folio_fallback invalidations fills writer_wait_ns folio_alloc fault_ns_log2 alloc_failures injected_failures fault_oom fault_sigbus fault_around" ]
 	# folio_alloc maps every order to a count, fault_ns_log2 every bucket.
 	[ "$(jq -r '.folio_alloc | keys_unsorted | join(" ")' <<<"$output")" = \
 		"0 1 2 3 4 5 6 7 8 9 10" ]
@@ -51,6 +51,59 @@ teardown() { vmalock_teardown; }
 		[ "$vma" -eq 0 ]
 		"$CTL" info | grep -x 'per_vma_lock: no'
 	fi
+}
+
+@test "map_pages=N gives new mappings no ->map_pages: every fault takes mmap_lock" {
+	local p=/sys/module/vmalock/parameters before
+	[ "$(cat $p/map_pages)" = Y ]
+	echo N >$p/map_pages
+	before=$(stats_snapshot)
+	"$CTL" touch --pages 64 --threads 2 >/dev/null
+	[ "$(delta "$before" faults)" -eq 64 ]
+	[ "$(delta "$before" faults_vma_locked)" -eq 0 ]
+	[ "$(delta "$before" faults_mmap_locked)" -eq 64 ]
+	# Mappings made after it is back on fault under the VMA lock again.
+	echo Y >$p/map_pages
+	before=$(stats_snapshot)
+	"$CTL" touch --pages 64 >/dev/null
+	if kernel_at_least 6 4; then
+		[ "$(delta "$before" faults_vma_locked)" -eq 64 ]
+	else
+		[ "$(delta "$before" faults_vma_locked)" -eq 0 ]
+	fi
+}
+
+# A read fault on a page the region holds maps the region's pages around it
+# too: the aligned window of fault_around_pages (16) that holds it, inside
+# the mapping.  The mapping's start need not be aligned, so 64 pages take
+# 4 or 5 faults; every page is either faulted or mapped around a fault.
+@test "a read fault maps the region's pages around it; writes and fault_around_pages=1 do not" {
+	local p=/sys/module/vmalock/parameters before faults
+	[ "$(cat $p/fault_around_pages)" = 16 ]
+	exec {fd}<>/dev/vmalock
+	"$CTL" fill --fd $fd 0 256K 0x33
+	before=$(stats_snapshot)
+	"$CTL" touch --fd $fd --pages 64 --expect 0x33 >/dev/null
+	faults=$(delta "$before" faults)
+	echo "faults $faults, fault_around +$(delta "$before" fault_around)"
+	[ "$faults" -ge 4 ] && [ "$faults" -le 5 ]
+	[ $((faults + $(delta "$before" fault_around))) -eq 64 ]
+	# Writes map their own page only.
+	before=$(stats_snapshot)
+	"$CTL" touch --fd $fd --pages 64 --write >/dev/null
+	[ "$(delta "$before" faults)" -eq 64 ]
+	[ "$(delta "$before" fault_around)" -eq 0 ]
+	# Off: one read fault per page.
+	echo 1 >$p/fault_around_pages
+	before=$(stats_snapshot)
+	"$CTL" touch --fd $fd --pages 64 >/dev/null
+	[ "$(delta "$before" faults)" -eq 64 ]
+	[ "$(delta "$before" fault_around)" -eq 0 ]
+	exec {fd}>&-
+	for bad in 0 3 1024 x; do
+		! echo $bad >$p/fault_around_pages
+	done
+	[ "$(cat $p/fault_around_pages)" = 1 ]
 }
 
 # The kernel's own count (CONFIG_PER_VMA_LOCK_STATS, on in the debug
