@@ -10,7 +10,8 @@
 # make deps        install what the project needs (Debian 12, as root)
 # make lint        checkpatch --strict, sparse and a W=1 -Werror build
 # make test        the guest test suites on every supported kernel
-# make bench       vmalockctl bench in a guest on each kernel: bench-results/
+# make bench       vmalockctl bench in a guest on each kernel (KVER=...: one),
+#                  tables, JSON and plots in bench-results/
 # make check-debug every suite on a self-built 6.12 debug kernel (KASAN,
 #                  lockdep, DEBUG_VM): about 19 min to build it once
 # make dkms-install / dkms-remove   install the module through dkms
@@ -64,7 +65,7 @@ demo: all
 	$(TOP)/scripts/demo.sh
 
 bench: all
-	$(TOP)/scripts/bench.sh
+	$(TOP)/scripts/bench.sh $(KVER)
 
 dkms-install:
 	$(TOP)/scripts/dkms.sh install $(KVERS)

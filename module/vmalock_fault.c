@@ -4,8 +4,12 @@
  *
  * Every fault runs vmalock_populate(): find the page (or allocate a block of
  * pages on first touch), publish new pages in the region, and map them with
- * vm_insert_pages().  What protects it against writers depends on the
- * region's mode, and each mode falls back to the next:
+ * vm_insert_pages().  A read fault on a page the region holds maps the
+ * region's pages around it too (fault-around: vmalock_map_window()), so
+ * that a sequential re-read takes one fault per window, not per page.
+ *
+ * What protects a fault against writers depends on the region's mode, and
+ * each mode falls back to the next:
  *
  *   SPEC  no lock of ours.  Snapshot region->spec_seq, do the work, and
  *         revalidate the snapshot before anything becomes visible: before
@@ -735,7 +739,8 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
  * the mapping has ->map_pages (vmf_can_call_fault() in mm/memory.c);
  * without it every fault is retried under mmap_lock.  ->map_pages runs under
  * rcu_read_lock() and may not sleep, while populating a page can: so it maps
- * nothing, and the core goes on to ->fault.
+ * nothing, and the core goes on to ->fault, which does our fault-around
+ * where it may sleep (vm_insert_pages() may allocate a page table).
  */
 vm_fault_t vmalock_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 			     pgoff_t end_pgoff)

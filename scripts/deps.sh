@@ -13,7 +13,7 @@ set -euo pipefail
 
 packages=(
 	build-essential pkg-config libkmod-dev kmod
-	bats jq dkms sparse
+	bats jq dkms sparse gnuplot-nox
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

@@ -62,7 +62,9 @@ static int vmalock_prepare(const struct bench_cfg *cfg, size_t len,
 	mem->fd = vmalock_open(O_RDWR, &ver);
 	if (mem->fd < 0)
 		return -1;
-	if (region_set_value(mem->fd, VMALOCK_IOC_SET_SIZE, "SET_SIZE", len,
+	/* Room for the writer load past the sweep: see bench_load.c. */
+	if (region_set_value(mem->fd, VMALOCK_IOC_SET_SIZE, "SET_SIZE",
+			     len + BENCH_WRITER_BYTES,
 			     "--pages beyond region_max_mb?") ||
 	    region_set_value(mem->fd, VMALOCK_IOC_SET_MODE, "SET_MODE",
 			     cfg->mode, "unknown mode") ||
@@ -108,6 +110,7 @@ int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 		if (path == BENCH_REFAULT && cfg->fault_around)
 			mem->pages_per_fault = BENCH_FAULT_AROUND / page_size();
 		break;
+	case BENCH_UFFD:
 	case BENCH_ANON:
 		flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		if (cfg->thp)
@@ -142,12 +145,14 @@ int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 		err_msg("mmap %zu bytes: %s", len, strerror(errno));
 		goto fail;
 	}
-	if (cfg->kind == BENCH_ANON &&
+	if ((cfg->kind == BENCH_ANON || cfg->kind == BENCH_UFFD) &&
 	    madvise(mem->map, len, cfg->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
 		err_msg("madvise(%s): %s", cfg->thp ? "MADV_HUGEPAGE" :
 			"MADV_NOHUGEPAGE", strerror(errno));
 		goto fail;
 	}
+	if (cfg->kind == BENCH_UFFD && bench_uffd_start(mem, len))
+		goto fail;
 	return 0;
 fail:
 	bench_mem_release(mem);
@@ -156,6 +161,7 @@ fail:
 
 void bench_mem_release(struct bench_mem *mem)
 {
+	bench_uffd_stop(mem);
 	if (mem->map)
 		munmap(mem->map, mem->pages * page_size());
 	if (mem->fd >= 0)

@@ -16,10 +16,10 @@ teardown() {
 # Rows the bench reports: vmalock's three modes on three paths, at orders
 # 4 and 9 on first touch, its re-fault without fault-around, anonymous
 # memory with and without THP, a memfd on three paths and its re-fault
-# without fault-around: 22.  On 6.4 and later also vmalock without
-# ->map_pages, on first touch and re-fault.
+# without fault-around, and a userfaultfd handler: 23.  On 6.4 and later
+# also vmalock without ->map_pages, on first touch and re-fault.
 rows() {
-	if kernel_at_least 6 4; then echo 24; else echo 22; fi
+	if kernel_at_least 6 4; then echo 25; else echo 23; fi
 }
 
 @test "bench --quick: every configuration reported, every sample valid" {
@@ -63,6 +63,31 @@ rows() {
 	fi
 }
 
+# The loads cause no fault of the sweep's: churn never touches what it maps,
+# the writer's pages are the module's.  So every sample stays valid.
+@test "bench under every load: every sample valid, the loads' calls counted" {
+	run "$CTL" bench --quick --loads all --json \
+		--configs vmalock-mmap,vmalock-vma,vmalock-spec,memfd
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# 3 vmalock rows x 3 paths x 4 loads, memfd x 3 paths x 3 (no writer).
+	[ "$(jq -s length <<<"$output")" -eq 45 ]
+	jq -se 'all(.valid == .samples)' <<<"$output"
+	jq -se '[.[] | select(.load == "writer")] | length == 9 and all(.load_calls_per_s > 0)' <<<"$output"
+	jq -se '[.[] | select(.load == "churn")] | length == 12 and all(.load_calls_per_s > 0)' <<<"$output"
+	jq -se '[.[] | select(.load == "alone")] | all(.load_calls_per_s == 0)' <<<"$output"
+	# Alone, the module counts exactly one call per fault.
+	jq -se '[.[] | select(.load == "alone" and .fault_retries != null)] | all(.fault_retries == 0)' <<<"$output"
+}
+
+@test "bench --sweep: a row per thread count, 1 to T" {
+	run -0 "$CTL" bench --quick --threads 2 --sweep --configs vmalock-vma --json
+	echo "$output"
+	[ "$(jq -sc '[.[] | .threads]' <<<"$output")" = "[1,1,1,2,2,2]" ]
+	run -2 "$CTL" bench --configs nosuch
+	run -2 "$CTL" bench --loads alone,nosuch
+}
+
 # The validity check can fail: an order-4 allocation that always fails
 # falls back to order 3, two faults per block the bench expected one for.
 @test "a sample whose fault count differs is invalid: exit 1, and the row named" {
@@ -70,6 +95,6 @@ rows() {
 	echo 1 >$P/inject_fail_every
 	run -1 "$CTL" bench --quick --json
 	echo "$output"
-	[[ "$output" == *"vmalock-mmap-o4 first-touch sample 1 invalid"* ]]
+	[[ "$output" == *"vmalock-mmap-o4 first-touch alone 1 threads sample 1 invalid 3 times"* ]]
 	[ "$(jq -R -s 'split("\n") | map(fromjson? | select(.config == "vmalock-mmap-o4")) | .[0].valid' <<<"$output")" -eq 0 ]
 }
