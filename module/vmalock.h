@@ -293,6 +293,7 @@ int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 			pgoff_t first, pgoff_t last, bool all);
 void vmalock_write_end(struct vmalock_write *w);
 void vmalock_spec_sync(struct vmalock_region *region);
+bool vmalock_wait_page_locks(struct vmalock_write *w);
 void vmalock_write_take_page(struct vmalock_write *w, struct page *page);
 bool vmalock_mapping_read_trylock(struct vmalock_mapping *m);
 void vmalock_mapping_read_unlock(struct vmalock_mapping *m);

@@ -35,8 +35,10 @@
  * under the PTE lock and refuses one that a racing fault populated first
  * (pte_notsame), and the speculative recheck covers entries installed while
  * a writer ran.  Copy-on-write of MAP_PRIVATE mappings is the core's: a
- * private mapping's entries are installed read-only (its vm_page_prot has no
- * write bit), and do_wp_page() copies, rechecking the entry with pte_same().
+ * read fault installs the region's page read-only (a private mapping's
+ * vm_page_prot has no write bit), and a later write has do_wp_page() copy
+ * it, rechecking the entry with pte_same(); a write fault hands the page to
+ * do_cow_fault() to copy at once (vmalock_cow_source()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +47,7 @@
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 
 #include "compat.h"
 #include "vmalock.h"
@@ -59,6 +62,7 @@ struct vmalock_fault_ctx {
 	gfp_t gfp;		/* for order-0 pages */
 	unsigned int order;	/* preferred block order, read once */
 	unsigned int around;	/* fault-around window in pages, read once */
+	bool cow;		/* a private write: the core copies our page */
 	bool spec;		/* revalidate against @seq */
 	unsigned int seq;
 	bool no_memory;		/* an xarray node could not be had */
@@ -340,10 +344,51 @@ static vm_fault_t vmalock_insert(struct vm_area_struct *vma,
 }
 
 /*
+ * A write fault on a private mapping: the core has a page ready for the copy
+ * (vmf->cow_page) and copies ours into it once we return, in this one fault.
+ * Mapping ours read-only instead would cost a second fault, a second
+ * allocation (the core's page is freed unused) and a TLB flush to replace
+ * the entry.  But the copy is made after our protection is gone, so a
+ * shrink could miss it: the page goes back locked, as from filemap_fault(),
+ * still in the region when checked under that lock, and a shrink waits on
+ * the lock of every page it took out before it unmaps private copies once
+ * more (vmalock_set_size(), as truncate_pagecache() does).  The lock is held
+ * only through the copy.  Consumes the reference on @page.
+ */
+static vm_fault_t vmalock_cow_source(struct vmalock_fault_ctx *ctx,
+				     struct page *page)
+{
+	struct vm_fault *vmf = ctx->vmf;
+
+	lock_page(page);
+	if (xa_load(&ctx->region->pages, vmf->pgoff) != page) {
+		/* Taken out meanwhile: the access faults again. */
+		unlock_page(page);
+		put_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+/* Undo vmalock_cow_source() for a fault that is retried. */
+static void vmalock_cow_source_drop(struct vmalock_fault_ctx *ctx)
+{
+	struct vm_fault *vmf = ctx->vmf;
+
+	if (!ctx->cow || !vmf->page)
+		return;
+	unlock_page(vmf->page);
+	put_page(vmf->page);
+	vmf->page = NULL;
+}
+
+/*
  * Publish a new block of 2^@order pages at @base and map all of it, in runs
  * of consecutive pages.  Our page for each offset was zeroed by the
  * allocator and nobody has seen it: if a racing fault published its own
- * first, we map that one instead.
+ * first, we map that one instead.  A private write's own page is not mapped
+ * but handed to the core to copy (vmalock_cow_source()).
  */
 static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
 				    struct page *block, pgoff_t base,
@@ -352,12 +397,16 @@ static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
 	struct vm_fault *vmf = ctx->vmf;
 	unsigned long addr = vmf->address - ((vmf->pgoff - base) << PAGE_SHIFT);
 	unsigned long i, n = 1UL << order, run = 0, start = 0;
-	struct page *batch[VMALOCK_INSERT_BATCH];
+	struct page *batch[VMALOCK_INSERT_BATCH], *src = NULL;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
 
 	for (i = 0; i < n; i++) {
 		struct page *page = vmalock_publish(ctx, base + i, block + i);
 
+		if (page && ctx->cow && base + i == vmf->pgoff) {
+			src = page;	/* ends the run: not mapped */
+			page = NULL;
+		}
 		if (page) {
 			if (!run)
 				start = i;
@@ -372,6 +421,11 @@ static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
 			while (run)
 				put_page(batch[--run]);
 		}
+	}
+	if (src) {
+		if (ret == VM_FAULT_NOPAGE)
+			return vmalock_cow_source(ctx, src);
+		put_page(src);
 	}
 	return ret;
 }
@@ -480,12 +534,17 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 			put_page(page);
 			return -EAGAIN;
 		}
-		if (nr == 1)
-			ctx->result = vmalock_insert(vmf->vma, vmf->address,
-						     &page, 1, 0, NULL);
-		else
-			ctx->result = vmalock_map_window(ctx, first, nr);
-		put_page(page);
+		if (ctx->cow) {
+			ctx->result = vmalock_cow_source(ctx, page);
+		} else {
+			if (nr == 1)
+				ctx->result = vmalock_insert(vmf->vma,
+							     vmf->address,
+							     &page, 1, 0, NULL);
+			else
+				ctx->result = vmalock_map_window(ctx, first, nr);
+			put_page(page);
+		}
 	} else {
 		unsigned int order;
 
@@ -512,6 +571,7 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 	 * which waits for this read section, can return.
 	 */
 	if (vmalock_spec_changed(ctx)) {
+		vmalock_cow_source_drop(ctx);
 		unmap_mapping_range(&region->mapping, (loff_t)first << PAGE_SHIFT,
 				    (loff_t)nr << PAGE_SHIFT, 0);
 		return -EAGAIN;
@@ -697,6 +757,7 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		/* Once: the VMA path checks the very block it may populate. */
 		.order = READ_ONCE(region->order),
 		.around = READ_ONCE(vmalock_fault_around_pages),
+		.cow = !!vmf->cow_page,
 	};
 	u64 start = ktime_get_ns();
 	struct mem_cgroup *old_memcg;

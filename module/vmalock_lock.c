@@ -23,6 +23,7 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 
 #include "vmalock.h"
@@ -238,6 +239,29 @@ void vmalock_spec_sync(struct vmalock_region *region)
 	/* New sections must see the flip before the old half is read. */
 	smp_mb();
 	wait_event(region->spec_wq, vmalock_spec_drained(region, idx));
+}
+
+/**
+ * vmalock_wait_page_locks - wait for copies of the pages a writer took out
+ * @w: the write, after vmalock_take_range()
+ *
+ * A private write fault copies a region page after its fault handler has
+ * returned, holding the page's lock (vmalock_cow_source()).  Taking and
+ * dropping each lock waits out every such copy of a page taken out; the
+ * caller then unmaps private copies again.  Bounded by a page copy each.
+ *
+ * Return: whether the writer took out any page.
+ */
+bool vmalock_wait_page_locks(struct vmalock_write *w)
+{
+	struct page *page;
+
+	list_for_each_entry(page, &w->freed, lru) {
+		lock_page(page);
+		unlock_page(page);
+		cond_resched();
+	}
+	return !list_empty(&w->freed);
 }
 
 void vmalock_write_end(struct vmalock_write *w)

@@ -248,6 +248,15 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 		 */
 		unmap_mapping_range(&region->mapping,
 				    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
+		/*
+		 * A private write fault may be copying one of the pages taken
+		 * out, holding its lock (vmalock_cow_source()): its copy goes
+		 * in after the unmap above.  Wait for each such copy, then
+		 * unmap the copies again, as truncate_pagecache() does.
+		 */
+		if (vmalock_wait_page_locks(&w))
+			unmap_mapping_range(&region->mapping,
+					    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
 	} else if (nr_pages > old) {
 		vmalock_take_range(&w, old, nr_pages - 1);
 	}

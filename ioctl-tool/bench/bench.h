@@ -79,11 +79,7 @@ struct bench_mem {
 	unsigned char *map;	/* the mapping swept, 2 MiB aligned */
 	size_t pages;
 	size_t pages_per_fault;	/* 1, a folio, a THP, or fault-around */
-	/*
-	 * Minor faults per unit: 2 for vmalock's COW, whose first fault maps
-	 * the region's page read-only and whose second, do_wp_page(), copies.
-	 */
-	unsigned int minflt_per_fault;
+	unsigned int minflt_per_fault;	/* faults getrusage counts per unit */
 	bool write;		/* the sweep writes; else it reads */
 	struct bench_uffd *uffd;	/* BENCH_UFFD: the handler */
 };

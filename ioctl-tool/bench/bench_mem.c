@@ -98,8 +98,6 @@ int bench_mem_prepare(const struct bench_cfg *cfg, enum bench_path path,
 		    bench_knob_get(BENCH_KNOB_FAULT_AROUND_PAGES) > 1)
 			mem->pages_per_fault =
 				bench_knob_get(BENCH_KNOB_FAULT_AROUND_PAGES);
-		if (path == BENCH_COW)
-			mem->minflt_per_fault = 2;
 		break;
 	case BENCH_MEMFD:
 		mem->fd = memfd_create("vmalock-bench", MFD_CLOEXEC);

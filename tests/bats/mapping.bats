@@ -40,3 +40,23 @@ maptest() {
 	run -1 "$CTL" touch --pages 2 --offset 16383
 	[[ "$output" == *SIGBUS* ]]
 }
+
+# A private write fault hands the region's page to the core, which copies
+# it in the same fault: one fault per page, not a read-only map and then a
+# write-protect fault.
+@test "a private write is one fault per page, on held pages and on first touch" {
+	local before
+	exec {fd}<>/dev/vmalock
+	"$CTL" fill --fd $fd 0 256K 0x44
+	before=$(stats_snapshot)
+	run -0 "$CTL" touch --fd $fd --pages 64 --private --write --verify
+	[ "$(delta "$before" faults)" -eq 64 ]
+	# The region kept its own contents.
+	run -0 "$CTL" touch --fd $fd --pages 64 --expect 0x44
+	exec {fd}>&-
+	before=$(stats_snapshot)
+	run -0 "$CTL" touch --pages 64 --order 2 --private --write --verify
+	[ "$(delta "$before" faults)" -eq 64 ]
+	[ "$(delta "$before" pages_allocated)" -eq 64 ]
+}
+
