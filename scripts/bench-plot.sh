@@ -19,8 +19,10 @@ for json in "$@"; do
 
 	# One line per configuration:path, in the bench's order, a column
 	# per load; NaN where the load does not apply or no sample was valid.
-	jq -rs --argjson loads "$(printf '%s\n' "${loads[@]}" | jq -R . | jq -s .)" '
+	jq -rs --argjson all "$(printf '%s\n' "${loads[@]}" | jq -R . | jq -s .)" '
 		[.[] | select(.threads == 1)] as $r
+		# Only the loads with a figure: gnuplot refuses an empty column.
+		| [$all[] | . as $l | select(any($r[]; .load == $l and .valid > 0))] as $loads
 		| (["row"] + $loads | @tsv),
 		  ($r | map(.config + ":" + .path)
 		      | reduce .[] as $k ([]; if any(.[]; . == $k) then . else . + [$k] end)
@@ -36,6 +38,7 @@ for json in "$@"; do
 		| "\"\(.[0].config)\"", (sort_by(.threads) | .[]
 			| "\(.threads)\t\(1e9 / .ns_per_page)"), "", ""' \
 		"$json" >"$dat/threads.tsv"
+	ncols=$(head -n 1 "$dat/ns.tsv" | awk -F '\t' '{ print NF }')
 	title="vmalockctl bench, kernel $kver, $(date -u -r "$json" +%F)"
 	for term in png svg; do
 		if [ $term = png ]; then
@@ -56,7 +59,7 @@ for json in "$@"; do
 			set key top left noenhanced
 			set grid ytics
 			set bmargin 14
-			plot for [i=2:$((${#loads[@]} + 1))] '$dat/ns.tsv' using i:xtic(1) title columnheader(i)
+			plot for [i=2:$ncols] '$dat/ns.tsv' using i:xtic(1) title columnheader(i)
 			set output '$base-threads.$term'
 			set title '$title: first-touch pages per second against threads'
 			unset logscale y

@@ -88,6 +88,19 @@ rows() {
 	run -2 "$CTL" bench --loads alone,nosuch
 }
 
+@test "bench --output writes the JSON rows that bench-plot.sh turns into PNG and SVG plots" {
+	local j=$BATS_TEST_TMPDIR/k.json
+	run -0 "$CTL" bench --quick --configs vmalock-vma,memfd --output "$j"
+	[ "$(wc -l <"$j")" -eq 6 ]
+	jq -se 'all(.valid == .samples)' "$j"
+	run -0 "$TOP/scripts/bench-plot.sh" "$j"
+	for f in k-ns-per-page.png k-ns-per-page.svg k-threads.png k-threads.svg; do
+		[ -s "$BATS_TEST_TMPDIR/$f" ]
+	done
+	[ "$(head -c 4 "$BATS_TEST_TMPDIR/k-ns-per-page.png" | tail -c 3)" = PNG ]
+	grep -q '<svg' "$BATS_TEST_TMPDIR/k-threads.svg"
+}
+
 # The validity check can fail: an order-4 allocation that always fails
 # falls back to order 3, two faults per block the bench expected one for.
 @test "a sample whose fault count differs is invalid: exit 1, and the row named" {
