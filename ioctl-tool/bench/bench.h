@@ -84,6 +84,10 @@ struct bench_mem {
 	struct bench_uffd *uffd;	/* BENCH_UFFD: the handler */
 };
 
+/* The module's counters a vmalock row reports, summed over its samples. */
+#define BENCH_NR_COUNTERS	8
+extern const unsigned int bench_counters[BENCH_NR_COUNTERS];
+
 /* One sample: the sweep of @pages by @threads threads. */
 struct bench_sample {
 	uint64_t ns;		/* first thread's start to last thread's end */
@@ -91,7 +95,7 @@ struct bench_sample {
 	uint64_t minflt_expected;
 	uint64_t minflt;	/* the sweepers' RUSAGE_THREAD minor+major faults */
 	int64_t module_faults;	/* vmalock's "faults" delta; -1 if not vmalock */
-	int64_t module_vma_locked, module_mmap_locked;	/* ... by the kernel's lock */
+	int64_t counters[BENCH_NR_COUNTERS];	/* vmalock: bench_counters[] deltas */
 	uint64_t *lat;		/* ns of each faulting access */
 	size_t nlat;
 	double load_calls_per_s;	/* the load's, 0 when alone */

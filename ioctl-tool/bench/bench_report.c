@@ -126,18 +126,19 @@ void bench_print_row(FILE *out, const struct bench_row *r, bool json)
 		json_u64(&j, "p99_ns", f.p99);
 		json_u64(&j, "load_calls_per_s", (uint64_t)f.load_per_s);
 		if (r->cfg->kind == BENCH_VMALOCK) {
-			int64_t vma = 0, mmap = 0, calls = 0;
-			size_t i;
+			static const char *const names[] = VMALOCK_COUNTER_NAMES;
+			int64_t sum[BENCH_NR_COUNTERS] = { 0 }, calls = 0;
+			size_t i, k;
 
 			/* The module's view, over every sample of the row. */
 			for (i = 0; i < r->n; i++) {
-				vma += r->s[i].module_vma_locked;
-				mmap += r->s[i].module_mmap_locked;
+				for (k = 1; k < BENCH_NR_COUNTERS; k++)
+					sum[k] += r->s[i].counters[k];
 				calls += r->s[i].module_faults -
 					 r->s[i].faults_expected;
 			}
-			json_s64(&j, "faults_vma_locked", vma);
-			json_s64(&j, "faults_mmap_locked", mmap);
+			for (k = 1; k < BENCH_NR_COUNTERS; k++)
+				json_s64(&j, names[bench_counters[k]], sum[k]);
 			/* Handler calls that gave the fault back to the core. */
 			json_s64(&j, "fault_retries", calls);
 		}

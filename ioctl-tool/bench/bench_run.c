@@ -85,20 +85,25 @@ static void *bench_thread_fn(void *arg)
 	return NULL;
 }
 
-/* The module's fault counts: all, and by the lock the kernel held. */
-static int module_faults(int fd, int64_t out[3])
+/* Which fault paths a row's faults took, and what they met. */
+const unsigned int bench_counters[BENCH_NR_COUNTERS] = {
+	VMALOCK_STAT_FAULTS, VMALOCK_STAT_FAULTS_VMA_LOCKED,
+	VMALOCK_STAT_FAULTS_MMAP_LOCKED, VMALOCK_STAT_VMA_LOCK_ABORT,
+	VMALOCK_STAT_VMA_LOCK_RETRY, VMALOCK_STAT_SPEC_RETRY,
+	VMALOCK_STAT_SPEC_FALLBACK, VMALOCK_STAT_FAULT_AROUND,
+};
+
+/* The module's bench_counters[]: -1 for one it does not have. */
+static int module_counters(int fd, int64_t out[BENCH_NR_COUNTERS])
 {
-	static const unsigned int which[3] = {
-		VMALOCK_STAT_FAULTS, VMALOCK_STAT_FAULTS_VMA_LOCKED,
-		VMALOCK_STAT_FAULTS_MMAP_LOCKED,
-	};
 	struct vmalock_counters c;
 	int i;
 
 	if (vmalock_read_counters(fd, 0, &c))
 		return -1;
-	for (i = 0; i < 3; i++)
-		out[i] = c.count > which[i] ? (int64_t)c.values[which[i]] : -1;
+	for (i = 0; i < BENCH_NR_COUNTERS; i++)
+		out[i] = c.count > bench_counters[i] ?
+			 (int64_t)c.values[bench_counters[i]] : -1;
 	vmalock_counters_free(&c);
 	return 0;
 }
@@ -115,7 +120,7 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	struct bench_thread t[BENCH_MAX_THREADS];
 	size_t unit = mem->pages_per_fault, units = mem->pages / unit;
 	size_t per = units / threads * unit, i, n;
-	int64_t mf0[3], mf1[3];
+	int64_t mf0[BENCH_NR_COUNTERS], mf1[BENCH_NR_COUNTERS];
 	pthread_barrier_t ready, go;
 	uint64_t start = UINT64_MAX, end = 0;
 	bool counted;
@@ -154,7 +159,7 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	/* A failed start or read still lets the threads go: they wait for us. */
 	counted = !bench_load_start(&lr);
 	counted = counted && (cfg->kind != BENCH_VMALOCK ||
-			      !module_faults(mem->fd, mf0));
+			      !module_counters(mem->fd, mf0));
 	pthread_barrier_wait(&go);
 	for (i = 0; i < threads; i++) {
 		pthread_join(t[i].tid, NULL);
@@ -167,11 +172,12 @@ int bench_sample_run(const struct bench_cfg *cfg, struct bench_mem *mem,
 	if (!counted)
 		goto out;
 	if (cfg->kind == BENCH_VMALOCK) {
-		if (module_faults(mem->fd, mf1))
+		if (module_counters(mem->fd, mf1))
 			goto out;
-		s->module_faults = mf1[0] - mf0[0];
-		s->module_vma_locked = mf1[1] - mf0[1];
-		s->module_mmap_locked = mf1[2] - mf0[2];
+		for (i = 0; i < BENCH_NR_COUNTERS; i++)
+			s->counters[i] = mf1[i] - mf0[i];
+		/* bench_counters[0] is "faults". */
+		s->module_faults = s->counters[0];
 	}
 	for (i = 0, n = 0; i < threads; i++) {
 		if (t[i].start < start)
