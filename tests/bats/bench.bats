@@ -8,6 +8,15 @@ load lib
 P=/sys/module/vmalock/parameters
 
 setup() { vmalock_setup; }
+
+# The bench's validity smoke is the stock kernels' job.  On the debug
+# kernel (KASAN) a quick bench takes minutes; there only the first test
+# runs, every row once, and the fault paths get their KASAN and lockdep
+# coverage from the other suites.
+stock_kernels_only() {
+	[[ "$(uname -r)" != *-vmalock-debug ]] ||
+		skip "the bench's smoke runs on the stock kernels"
+}
 teardown() {
 	[ ! -e $P/inject_fail_every ] || echo 0 >$P/inject_fail_every
 	vmalock_teardown
@@ -43,6 +52,7 @@ rows() {
 # Without ->map_pages, 6.4+ retries every fault under mmap_lock: the module
 # counts the row's faults as mmap-locked, and vma mode's own as VMA-locked.
 @test "bench: the no-map-pages rows fault under mmap_lock, vma mode under the VMA lock" {
+	stock_kernels_only
 	kernel_at_least 6 4 || skip "no per-VMA lock before 6.4"
 	run -0 "$CTL" bench --quick --json
 	echo "$output"
@@ -53,6 +63,7 @@ rows() {
 }
 
 @test "bench --quick --threads 2: the table, every sample valid" {
+	stock_kernels_only
 	run "$CTL" bench --quick --threads 2
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -66,6 +77,7 @@ rows() {
 # The loads cause no fault of the sweep's: churn never touches what it maps,
 # the writer's pages are the module's.  So every sample stays valid.
 @test "bench under every load: every sample valid, the loads' calls counted" {
+	stock_kernels_only
 	run "$CTL" bench --quick --loads all --json \
 		--configs vmalock-mmap,vmalock-vma,vmalock-spec,memfd
 	echo "$output"
@@ -81,6 +93,7 @@ rows() {
 }
 
 @test "bench --sweep: a row per thread count, 1 to T" {
+	stock_kernels_only
 	run -0 "$CTL" bench --quick --threads 2 --sweep --configs vmalock-vma --json
 	echo "$output"
 	[ "$(jq -sc '[.[] | .threads]' <<<"$output")" = "[1,1,1,2,2,2]" ]
@@ -89,6 +102,7 @@ rows() {
 }
 
 @test "bench --output writes the JSON rows that bench-plot.sh turns into PNG and SVG plots" {
+	stock_kernels_only
 	local j=$BATS_TEST_TMPDIR/k.json
 	run -0 "$CTL" bench --quick --configs vmalock-vma,memfd --output "$j"
 	[ "$(wc -l <"$j")" -eq 6 ]
@@ -104,6 +118,7 @@ rows() {
 # The validity check can fail: an order-4 allocation that always fails
 # falls back to order 3, two faults per block the bench expected one for.
 @test "a sample whose fault count differs is invalid: exit 1, and the row named" {
+	stock_kernels_only
 	echo 4 >$P/inject_fail_order
 	echo 1 >$P/inject_fail_every
 	run -1 "$CTL" bench --quick --json
