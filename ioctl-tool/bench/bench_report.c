@@ -128,6 +128,7 @@ void bench_print_row(FILE *out, const struct bench_row *r, bool json)
 		if (r->cfg->kind == BENCH_VMALOCK) {
 			static const char *const names[] = VMALOCK_COUNTER_NAMES;
 			int64_t sum[BENCH_NR_COUNTERS] = { 0 }, calls = 0;
+			int64_t extra = 0;
 			size_t i, k;
 
 			/* The module's view, over every sample of the row. */
@@ -135,12 +136,16 @@ void bench_print_row(FILE *out, const struct bench_row *r, bool json)
 				for (k = 1; k < BENCH_NR_COUNTERS; k++)
 					sum[k] += r->s[i].counters[k];
 				calls += r->s[i].module_faults -
-					 r->s[i].faults_expected;
+					 r->s[i].minflt;
+				extra += r->s[i].minflt -
+					 r->s[i].minflt_expected;
 			}
 			for (k = 1; k < BENCH_NR_COUNTERS; k++)
 				json_s64(&j, names[bench_counters[k]], sum[k]);
 			/* Handler calls that gave the fault back to the core. */
 			json_s64(&j, "fault_retries", calls);
+			/* Faults beyond the units (writer load only). */
+			json_s64(&j, "extra_faults", extra);
 		}
 		json_close(&j);
 		return;

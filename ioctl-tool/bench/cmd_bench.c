@@ -83,7 +83,9 @@ const struct vmalockctl_cmd cmd_bench = {
 	"fault_around; see 'vmalockctl stats'), and fault_retries: the\n"
 	"handler's calls beyond the faults, each a fault that met a writer and\n"
 	"was handed back to the kernel to retry (so beside a load the module\n"
-	"may count more calls than faults; alone, exactly as many).\n"
+	"may count more calls than faults; alone, exactly as many), and\n"
+	"extra_faults: under the writer load, faults beyond the units, where a\n"
+	"writer made a speculative fault drop the rest of its block.\n"
 	"Exit status 1 when any sample is invalid.",
 	.run = bench_run,
 };
