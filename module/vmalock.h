@@ -114,7 +114,12 @@ struct vmalock_spec_count {
  *		only after rechecking spec_seq under that lock: every writer
  *		that changes pages makes spec_seq odd before it takes it.  A
  *		FILL reserves slots only inside its write section, so a
- *		reservation is never seen by another writer.
+ *		reservation is never seen by another writer.  A page handed
+ *		to the core for a private copy is locked (lock_page()) from
+ *		the check that it is still in its slot until the copy is
+ *		mapped (vmalock_cow_source()); a shrink takes and drops the
+ *		lock of every page it took out before it unmaps private
+ *		copies a second time (vmalock_wait_page_locks()).
  * @nr_pages:	size in pages; a fault at or past it gets SIGBUS.
  * @order:	preferred folio order of first-touch faults.  Written under
  *		@lock for write but excludes no fault: a fault reads it once,

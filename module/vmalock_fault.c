@@ -61,7 +61,7 @@ struct vmalock_fault_ctx {
 	struct vmalock_region *region;
 	gfp_t gfp;		/* for order-0 pages */
 	unsigned int order;	/* preferred block order, read once */
-	unsigned int around;	/* fault-around window in pages, read once */
+	unsigned int around;	/* fault-around pages, read once; 1: a write */
 	bool cow;		/* a private write: the core copies our page */
 	bool spec;		/* revalidate against @seq */
 	unsigned int seq;
@@ -435,8 +435,8 @@ static vm_fault_t vmalock_map_block(struct vmalock_fault_ctx *ctx,
  * ctx->around pages that holds it, aligned in the address space as the
  * core's do_fault_around() aligns its own (so that it lies in one page
  * table), clipped to the VMA and the region.  A write fault maps its own
- * page only, as in the core.  Return the window's first offset and its
- * length in *@nrp.
+ * page only, as in the core (ctx->around is 1 for it).  Return the window's
+ * first offset and its length in *@nrp.
  */
 static pgoff_t vmalock_around_window(struct vmalock_fault_ctx *ctx,
 				     pgoff_t nr_pages, unsigned long *nrp)
@@ -447,7 +447,7 @@ static pgoff_t vmalock_around_window(struct vmalock_fault_ctx *ctx,
 	unsigned long start, end;
 	pgoff_t first;
 
-	if ((vmf->flags & FAULT_FLAG_WRITE) || ctx->around <= 1) {
+	if (ctx->around <= 1) {
 		*nrp = 1;
 		return vmf->pgoff;
 	}
@@ -756,7 +756,8 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		.region = region,
 		/* Once: the VMA path checks the very block it may populate. */
 		.order = READ_ONCE(region->order),
-		.around = READ_ONCE(vmalock_fault_around_pages),
+		.around = vmf->flags & FAULT_FLAG_WRITE ? 1 :
+			  READ_ONCE(vmalock_fault_around_pages),
 		.cow = !!vmf->cow_page,
 	};
 	u64 start = ktime_get_ns();
