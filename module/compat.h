@@ -76,4 +76,22 @@ static inline void vmalock_release_fault_lock(struct vm_fault *vmf)
 #define VMALOCK_MAX_FOLIO_ORDER	\
 	min(VMALOCK_PAGE_ORDER_MAX, VMALOCK_FOLIO_ORDERS - 1)
 
+/*
+ * pmdp_get_lockless(): 6.2 ("mm: introduce pmdp_get_lockless()").  Only the
+ * architectures whose entries can tear define it as a macro; the generic
+ * one is READ_ONCE(), as is this stand-in, which 6.1 (whose GUP-fast read
+ * a PMD with READ_ONCE()) and 64-bit x86 use.
+ */
+#ifndef pmdp_get_lockless
+#include <linux/pgtable.h>
+#endif
+#ifndef pmdp_get_lockless
+static inline pmd_t vmalock_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+
+#define pmdp_get_lockless vmalock_pmdp_get_lockless
+#endif
+
 #endif /* VMALOCK_COMPAT_H */

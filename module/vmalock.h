@@ -139,6 +139,17 @@ struct vmalock_spec_count {
  *		process the fd was passed to does not move the charge.  See
  *		vmalock_charge_begin().
  *
+ * @track_dirty: shared writable mappings are write-protected, and the first
+ *		write to a page marks it VMALOCK_DIRTY (vmalock_page_mkwrite()).
+ *		Set by SET_DIRTY_TRACKING only while the region has no mapping,
+ *		under @lock for write; ->mmap reads it under @lock for read.
+ *
+ * @pins_lock:	a mutex: protects @pins and @nr_pins, and orders PIN, UNPIN,
+ *		PIN_WRITE and the release of the file.
+ * @pins:	user page number -> struct page * of every page this open file
+ *		pinned (PIN), each holding one FOLL_PIN pin.
+ * @nr_pins:	entries in @pins.
+ *
  * @mappings_lock: protects @mappings and @nr_mappings.  A mutex: a writer
  *		holds it while it lists the mappings to mark, and ->close
  *		takes it to unlink, so a listed mapping's VMA outlives the
@@ -170,11 +181,22 @@ struct vmalock_region {
 	unsigned int delay_us[VMALOCK_DELAY_NR];
 	atomic_long_t nr_held;
 	struct mem_cgroup *memcg;
+	bool track_dirty;
+
+	struct mutex pins_lock;		/* protects the two below */
+	struct xarray pins;
+	unsigned long nr_pins;
 
 	struct mutex mappings_lock;	/* protects the two below */
 	struct list_head mappings;
 	unsigned int nr_mappings;
 };
+
+/*
+ * The xarray mark of a dirty page: set by vmalock_page_mkwrite() and cleared
+ * by CLEAN, both under the page lock; erasing a slot clears it.
+ */
+#define VMALOCK_DIRTY	XA_MARK_0
 
 /**
  * struct vmalock_mapping - the state of one mapping (VMA) of a region.
@@ -306,12 +328,29 @@ void vmalock_delay(struct vmalock_region *region, unsigned int point);
 
 /* vmalock_update.c: what writers do */
 int vmalock_invalidate(struct vmalock_region *region, pgoff_t first,
-		       pgoff_t nr);
+		       pgoff_t nr, bool skip_pinned, u64 *skipped);
 int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
-		 u64 pattern);
-int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages);
+		 u64 pattern, bool skip_pinned, u64 *skipped);
+int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages,
+		     bool skip_pinned, u64 *skipped);
+int vmalock_set_dirty_tracking(struct vmalock_region *region, bool on);
 int vmalock_set_order(struct vmalock_region *region, unsigned int order);
 int vmalock_set_mode(struct vmalock_region *region, unsigned int mode);
+
+/* vmalock_pin.c: PIN, UNPIN, PIN_WRITE */
+int vmalock_pin(struct file *file, unsigned long addr, unsigned long nr);
+int vmalock_unpin(struct vmalock_region *region, unsigned long addr,
+		  unsigned long nr);
+int vmalock_pin_write(struct vmalock_region *region, unsigned long addr,
+		      unsigned long nr, u64 pattern);
+void vmalock_pins_release(struct vmalock_region *region);
+
+/* vmalock_dirty.c: dirty tracking and CLEAN */
+vm_fault_t vmalock_page_mkwrite(struct vm_fault *vmf);
+int vmalock_clean(struct vmalock_region *region, struct vmalock_clean *c);
+
+/* vmalock_residency.c: the lockless page-table walk */
+int vmalock_residency(struct vmalock_residency *r);
 
 /* vmalock_mapping.c */
 int vmalock_mmap(struct file *file, struct vm_area_struct *vma);
@@ -359,5 +398,7 @@ extern unsigned int vmalock_inject_every;
 extern bool vmalock_inject_open;
 extern unsigned int vmalock_fault_around_pages;
 extern bool vmalock_use_map_pages;
+extern bool vmalock_naive_clean;
+extern unsigned int vmalock_naive_walk_us;
 
 #endif /* VMALOCK_H */

@@ -20,6 +20,11 @@ static_assert(sizeof(struct vmalock_range) == 24);
 static_assert(sizeof(struct vmalock_value) == 8);
 static_assert(sizeof(struct vmalock_delay) == 16);
 static_assert(sizeof(struct vmalock_region_info) == 32);
+static_assert(sizeof(struct vmalock_range_ex) == 40);
+static_assert(sizeof(struct vmalock_size_ex) == 24);
+static_assert(sizeof(struct vmalock_user_range) == 24);
+static_assert(sizeof(struct vmalock_clean) == 48);
+static_assert(sizeof(struct vmalock_residency) == 32);
 
 static long vmalock_ioctl_version(void __user *uarg)
 {
@@ -99,54 +104,196 @@ static int vmalock_range_pages(const struct vmalock_range *r, pgoff_t *first,
 	return 0;
 }
 
+/*
+ * INVALIDATE and FILL, old and new: the old commands are the new ones with
+ * no flags, and report nothing.
+ */
 static long vmalock_ioctl_range(struct vmalock_region *region,
 				unsigned int cmd, void __user *uarg)
 {
-	struct vmalock_range r;
+	bool ex = cmd == VMALOCK_IOC_INVALIDATE_EX || cmd == VMALOCK_IOC_FILL_EX;
+	bool fill = cmd == VMALOCK_IOC_FILL || cmd == VMALOCK_IOC_FILL_EX;
+	struct vmalock_range_ex r = {};
+	struct vmalock_range old;
 	pgoff_t first, nr;
 	int err;
 
-	if (copy_from_user(&r, uarg, sizeof(r)))
-		return -EFAULT;
-	err = vmalock_range_pages(&r, &first, &nr);
+	if (ex) {
+		if (copy_from_user(&r, uarg, sizeof(r)))
+			return -EFAULT;
+		if (r.flags & ~VMALOCK_SKIP_PINNED)
+			return -EINVAL;
+	} else {
+		if (copy_from_user(&old, uarg, sizeof(old)))
+			return -EFAULT;
+		r.offset = old.offset;
+		r.length = old.length;
+		r.pattern = old.pattern;
+	}
+	old.offset = r.offset;
+	old.length = r.length;
+	err = vmalock_range_pages(&old, &first, &nr);
 	if (err)
 		return err;
 	if (first + nr > READ_ONCE(region->nr_pages))
 		return -EINVAL;
-	if (cmd == VMALOCK_IOC_FILL) {
+	if (fill) {
 		if (r.length > VMALOCK_FILL_MAX_BYTES)
 			return -E2BIG;
-		return vmalock_fill(region, first, nr, r.pattern);
+		err = vmalock_fill(region, first, nr, r.pattern,
+				   r.flags & VMALOCK_SKIP_PINNED, &r.skipped);
+	} else {
+		if (r.pattern)
+			return -EINVAL;
+		err = vmalock_invalidate(region, first, nr,
+					 r.flags & VMALOCK_SKIP_PINNED,
+					 &r.skipped);
 	}
-	if (r.pattern)
+	if (!err && ex && copy_to_user(uarg, &r, sizeof(r)))
+		return -EFAULT;
+	return err;
+}
+
+static int vmalock_check_size(u64 size)
+{
+	if (!size || !PAGE_ALIGNED(size) || size > VMALOCK_REGION_MAX_BYTES)
 		return -EINVAL;
-	return vmalock_invalidate(region, first, nr);
+	if (size > (u64)READ_ONCE(vmalock_region_max_mb) << 20)
+		return -EFBIG;
+	return 0;
+}
+
+static long vmalock_ioctl_size_ex(struct vmalock_region *region,
+				  void __user *uarg)
+{
+	struct vmalock_size_ex v;
+	int err;
+
+	if (copy_from_user(&v, uarg, sizeof(v)))
+		return -EFAULT;
+	if (v.flags & ~VMALOCK_SKIP_PINNED)
+		return -EINVAL;
+	err = vmalock_check_size(v.size);
+	if (!err)
+		err = vmalock_set_size(region, v.size >> PAGE_SHIFT,
+				       v.flags & VMALOCK_SKIP_PINNED,
+				       &v.skipped);
+	if (!err && copy_to_user(uarg, &v, sizeof(v)))
+		return -EFAULT;
+	return err;
 }
 
 static long vmalock_ioctl_value(struct vmalock_region *region,
 				unsigned int cmd, void __user *uarg)
 {
 	struct vmalock_value v;
+	u64 skipped;
+	int err;
 
 	if (copy_from_user(&v, uarg, sizeof(v)))
 		return -EFAULT;
 	switch (cmd) {
 	case VMALOCK_IOC_SET_SIZE:
-		if (!v.value || !PAGE_ALIGNED(v.value) ||
-		    v.value > VMALOCK_REGION_MAX_BYTES)
-			return -EINVAL;
-		if (v.value > (u64)READ_ONCE(vmalock_region_max_mb) << 20)
-			return -EFBIG;
-		return vmalock_set_size(region, v.value >> PAGE_SHIFT);
+		err = vmalock_check_size(v.value);
+		if (err)
+			return err;
+		return vmalock_set_size(region, v.value >> PAGE_SHIFT, false,
+					&skipped);
 	case VMALOCK_IOC_SET_ORDER:
 		if (v.value > VMALOCK_MAX_FOLIO_ORDER)
 			return -EINVAL;
 		return vmalock_set_order(region, v.value);
+	case VMALOCK_IOC_SET_DIRTY_TRACKING:
+		if (v.value > 1)
+			return -EINVAL;
+		return vmalock_set_dirty_tracking(region, v.value);
 	default:	/* VMALOCK_IOC_SET_MODE */
 		if (v.value >= VMALOCK_MODE_NR)
 			return -EINVAL;
 		return vmalock_set_mode(region, v.value);
 	}
+}
+
+/* A page-aligned range of the caller's address space, of bounded length. */
+static int vmalock_user_range_ok(u64 addr, u64 length)
+{
+	u64 end;
+
+	if (!length || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (check_add_overflow(addr, length, &end) || end > TASK_SIZE)
+		return -EINVAL;
+	if (length > VMALOCK_PIN_MAX_BYTES)
+		return -E2BIG;
+	return 0;
+}
+
+static long vmalock_ioctl_pin(struct file *file, unsigned int cmd,
+			      void __user *uarg)
+{
+	struct vmalock_region *region = file->private_data;
+	struct vmalock_user_range r;
+	unsigned long nr;
+	int err;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	err = vmalock_user_range_ok(r.addr, r.length);
+	if (err)
+		return err;
+	if (r.pattern && cmd != VMALOCK_IOC_PIN_WRITE)
+		return -EINVAL;
+	nr = r.length >> PAGE_SHIFT;
+	switch (cmd) {
+	case VMALOCK_IOC_PIN:
+		return vmalock_pin(file, r.addr, nr);
+	case VMALOCK_IOC_UNPIN:
+		return vmalock_unpin(region, r.addr, nr);
+	default:	/* VMALOCK_IOC_PIN_WRITE */
+		return vmalock_pin_write(region, r.addr, nr, r.pattern);
+	}
+}
+
+static long vmalock_ioctl_clean(struct vmalock_region *region,
+				void __user *uarg)
+{
+	struct vmalock_clean c;
+	struct vmalock_range r;
+	pgoff_t first, nr;
+	int err;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.pad)
+		return -EINVAL;
+	r.offset = c.offset;
+	r.length = c.length;
+	err = vmalock_range_pages(&r, &first, &nr);
+	if (err)
+		return err;
+	if (first + nr > READ_ONCE(region->nr_pages))
+		return -EINVAL;
+	if (c.length > VMALOCK_PIN_MAX_BYTES)
+		return -E2BIG;
+	err = vmalock_clean(region, &c);
+	if (!err && copy_to_user(uarg, &c, sizeof(c)))
+		return -EFAULT;
+	return err;
+}
+
+static long vmalock_ioctl_residency(void __user *uarg)
+{
+	struct vmalock_residency r;
+	int err;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	err = vmalock_user_range_ok(r.addr, r.length);
+	if (!err)
+		err = vmalock_residency(&r);
+	if (!err && copy_to_user(uarg, &r, sizeof(r)))
+		return -EFAULT;
+	return err;
 }
 
 static long vmalock_ioctl_delay(struct vmalock_region *region,
@@ -199,6 +346,13 @@ long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VMALOCK_IOC_SET_SIZE:
 	case VMALOCK_IOC_SET_ORDER:
 	case VMALOCK_IOC_SET_MODE:
+	case VMALOCK_IOC_INVALIDATE_EX:
+	case VMALOCK_IOC_FILL_EX:
+	case VMALOCK_IOC_SET_SIZE_EX:
+	case VMALOCK_IOC_SET_DIRTY_TRACKING:
+	case VMALOCK_IOC_PIN:
+	case VMALOCK_IOC_PIN_WRITE:
+	case VMALOCK_IOC_CLEAN:
 		/* Writers change the region: as write(2), an fd open for writing. */
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
@@ -212,11 +366,24 @@ long vmalock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vmalock_ioctl_stats(uarg);
 	case VMALOCK_IOC_INVALIDATE:
 	case VMALOCK_IOC_FILL:
+	case VMALOCK_IOC_INVALIDATE_EX:
+	case VMALOCK_IOC_FILL_EX:
 		return vmalock_ioctl_range(region, cmd, uarg);
 	case VMALOCK_IOC_SET_SIZE:
 	case VMALOCK_IOC_SET_ORDER:
 	case VMALOCK_IOC_SET_MODE:
+	case VMALOCK_IOC_SET_DIRTY_TRACKING:
 		return vmalock_ioctl_value(region, cmd, uarg);
+	case VMALOCK_IOC_SET_SIZE_EX:
+		return vmalock_ioctl_size_ex(region, uarg);
+	case VMALOCK_IOC_PIN:
+	case VMALOCK_IOC_UNPIN:
+	case VMALOCK_IOC_PIN_WRITE:
+		return vmalock_ioctl_pin(file, cmd, uarg);
+	case VMALOCK_IOC_CLEAN:
+		return vmalock_ioctl_clean(region, uarg);
+	case VMALOCK_IOC_RESIDENCY:
+		return vmalock_ioctl_residency(uarg);
 	case VMALOCK_IOC_SET_DELAY:
 		return vmalock_ioctl_delay(region, uarg);
 	case VMALOCK_IOC_REGION_INFO:

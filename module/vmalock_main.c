@@ -181,6 +181,20 @@ module_param_named(inject_fail_open, vmalock_inject_open, bool, 0644);
 MODULE_PARM_DESC(inject_fail_open,
 		 "bool: ->open gives new VMAs (fork, split, mremap) no mapping state, as when its allocation fails");
 
+/*
+ * Race demonstrations, root's and off by default: each turns a rule off to
+ * show the bug it prevents (README.md, "Pins and the residency walk").
+ */
+bool vmalock_naive_clean;
+module_param_named(naive_clean, vmalock_naive_clean, bool, 0644);
+MODULE_PARM_DESC(naive_clean,
+		 "bool: CLEAN ignores pins and reports pinned pages clean, the lost-update bug (default N)");
+
+unsigned int vmalock_naive_walk_us;
+module_param_named(naive_walk_us, vmalock_naive_walk_us, uint, 0644);
+MODULE_PARM_DESC(naive_walk_us,
+		 "uint: RESIDENCY re-reads each PMD entry this many microseconds (at most 1000) after checking it, instead of descending from its snapshot (0: off)");
+
 static int vmalock_open(struct inode *inode, struct file *file)
 {
 	struct vmalock_region *region;
@@ -196,6 +210,7 @@ static int vmalock_open(struct inode *inode, struct file *file)
 
 static int vmalock_release(struct inode *inode, struct file *file)
 {
+	vmalock_pins_release(file->private_data);
 	vmalock_region_destroy(file->private_data);
 	return 0;
 }

@@ -99,19 +99,36 @@ static void vmalock_vm_close(struct vm_area_struct *vma)
 /*
  * ->map_pages is what lets 6.4+ call ->fault under the per-VMA lock at all:
  * see vmalock_map_pages().  Mappings made while root has switched it off
- * (the map_pages parameter) get the second table: the mmap_lock baseline.
+ * (the map_pages parameter) get no ->map_pages: the mmap_lock baseline.
+ * ->page_mkwrite makes the core write-protect shared writable mappings
+ * (vma_wants_writenotify()): only regions with dirty tracking have it.
+ * Indexed [map_pages][track_dirty].
  */
-static const struct vm_operations_struct vmalock_vm_ops = {
-	.open		= vmalock_vm_open,
-	.close		= vmalock_vm_close,
-	.fault		= vmalock_fault,
-	.map_pages	= vmalock_map_pages,
-};
-
-static const struct vm_operations_struct vmalock_vm_ops_no_map_pages = {
-	.open		= vmalock_vm_open,
-	.close		= vmalock_vm_close,
-	.fault		= vmalock_fault,
+static const struct vm_operations_struct vmalock_vm_ops[2][2] = {
+	[0][0] = {
+		.open		= vmalock_vm_open,
+		.close		= vmalock_vm_close,
+		.fault		= vmalock_fault,
+	},
+	[0][1] = {
+		.open		= vmalock_vm_open,
+		.close		= vmalock_vm_close,
+		.fault		= vmalock_fault,
+		.page_mkwrite	= vmalock_page_mkwrite,
+	},
+	[1][0] = {
+		.open		= vmalock_vm_open,
+		.close		= vmalock_vm_close,
+		.fault		= vmalock_fault,
+		.map_pages	= vmalock_map_pages,
+	},
+	[1][1] = {
+		.open		= vmalock_vm_open,
+		.close		= vmalock_vm_close,
+		.fault		= vmalock_fault,
+		.map_pages	= vmalock_map_pages,
+		.page_mkwrite	= vmalock_page_mkwrite,
+	},
 };
 
 int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
@@ -119,6 +136,7 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 	struct vmalock_region *region = file->private_data;
 	struct mem_cgroup *old_memcg;
 	struct vmalock_mapping *m;
+	bool track_dirty;
 
 	old_memcg = vmalock_charge_begin(region);
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
@@ -130,6 +148,8 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINTR;
 	}
 	vmalock_mapping_attach(m, region, vma);
+	/* Under the lock: SET_DIRTY_TRACKING sees this mapping or none. */
+	track_dirty = region->track_dirty;
 	up_read(&region->lock);
 
 	/*
@@ -150,8 +170,8 @@ int vmalock_mmap(struct file *file, struct vm_area_struct *vma)
 	 * writer-range check (one smp_mb()) in every VMA-mode fault, see
 	 * vmalock_writer_meets().
 	 */
-	vma->vm_ops = READ_ONCE(vmalock_use_map_pages) ?
-		      &vmalock_vm_ops : &vmalock_vm_ops_no_map_pages;
+	vma->vm_ops = &vmalock_vm_ops[READ_ONCE(vmalock_use_map_pages)]
+				     [track_dirty];
 	return 0;
 }
 

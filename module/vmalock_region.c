@@ -50,6 +50,8 @@ struct vmalock_region *vmalock_region_create(struct inode *inode)
 	region->mode = READ_ONCE(vmalock_default_mode);
 	mutex_init(&region->mappings_lock);
 	INIT_LIST_HEAD(&region->mappings);
+	mutex_init(&region->pins_lock);
+	xa_init_flags(&region->pins, XA_FLAGS_ACCOUNT);
 	return region;
 }
 
@@ -68,6 +70,7 @@ void vmalock_region_destroy(struct vmalock_region *region)
 	}
 	xa_destroy(&region->pages);
 	mutex_destroy(&region->mappings_lock);
+	mutex_destroy(&region->pins_lock);
 	mem_cgroup_put(region->memcg);
 	free_percpu(region->spec_readers);
 	kfree(region);

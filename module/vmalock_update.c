@@ -21,12 +21,15 @@
 /* Entries taken out under the xarray lock before it is dropped for a breath. */
 #define VMALOCK_TAKE_BATCH	1024
 
-/* Take every page in @first .. @last out of the region. */
-static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
-			       pgoff_t last)
+/*
+ * Take every page in @first .. @last out of the region, but a pinned one.
+ * Return the pinned pages left in place.
+ */
+static unsigned long vmalock_take_range(struct vmalock_write *w, pgoff_t first,
+					pgoff_t last)
 {
 	XA_STATE(xas, &w->region->pages, first);
-	unsigned int n = 0;
+	unsigned long n = 0, pinned = 0;
 	struct page *page;
 
 	xas_lock(&xas);
@@ -37,6 +40,10 @@ static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
 		 */
 		if (xa_is_zero(page))
 			continue;
+		if (folio_maybe_dma_pinned(page_folio(page))) {
+			pinned++;
+			continue;
+		}
 		xas_store(&xas, NULL);
 		atomic_long_dec(&w->region->nr_held);
 		vmalock_write_take_page(w, page);
@@ -48,6 +55,70 @@ static void vmalock_take_range(struct vmalock_write *w, pgoff_t first,
 		xas_lock(&xas);
 	}
 	xas_unlock(&xas);
+	return pinned;
+}
+
+/**
+ * vmalock_pinned - count the pinned pages in @first .. @last
+ * @region: the region, in a write section whose range holds @first .. @last
+ * @first: first page offset
+ * @last: last page offset
+ *
+ * Called after every entry of the range was zapped.  A pin taken by GUP-fast
+ * raises the page's count and then rechecks the entry it pinned through,
+ * undoing the pin if the entry changed; the zap clears the entry under its
+ * PTE lock, then reads the counts.  Either the pin saw its entry gone, or
+ * the count read here sees the pin: the pattern of page_try_share_anon_rmap()
+ * against gup_fast.  A pin taken later must fault the page in, and faults of
+ * the range wait for the writer.  So a page reported unpinned stays unpinned
+ * until the write section ends, and taking it out is safe.
+ *
+ * folio_maybe_dma_pinned() may report a page mapped very many times (1024
+ * references) as pinned: such a page is treated as pinned, which is safe.
+ */
+static unsigned long vmalock_pinned(struct vmalock_region *region,
+				    pgoff_t first, pgoff_t last)
+{
+	XA_STATE(xas, &region->pages, first);
+	unsigned long pinned = 0, n = 0;
+	struct page *page;
+
+	/* The zap's entry clearing before the counts: pairs with GUP-fast. */
+	smp_mb();
+	rcu_read_lock();
+	xas_for_each(&xas, page, last) {
+		if (xas_retry(&xas, page))
+			continue;
+		if (folio_maybe_dma_pinned(page_folio(page)))
+			pinned++;
+		if (++n % VMALOCK_TAKE_BATCH)
+			continue;
+		xas_pause(&xas);
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+	return pinned;
+}
+
+/*
+ * The pin rule of every writer, after it zapped the range: EBUSY if a page
+ * is pinned and the caller did not ask to skip pinned pages.
+ */
+static int vmalock_check_pins(struct vmalock_region *region, pgoff_t first,
+			      pgoff_t last, bool skip_pinned)
+{
+	if (skip_pinned || !vmalock_pinned(region, first, last))
+		return 0;
+	vmalock_count(VMALOCK_STAT_PINNED_BUSY);
+	return -EBUSY;
+}
+
+static void vmalock_report_skipped(u64 *skipped, unsigned long n)
+{
+	*skipped = n;
+	vmalock_count_add(VMALOCK_STAT_PINNED_SKIPPED, n);
 }
 
 /* Zap every entry of every mapping that maps @first .. @first + @nr - 1. */
@@ -58,22 +129,33 @@ static void vmalock_zap(struct vmalock_region *region, pgoff_t first,
 			    (loff_t)nr << PAGE_SHIFT, 0);
 }
 
+/*
+ * Zap first, then look for pins, then take out: see vmalock_pinned().  The
+ * order is safe for faults too: every fault of the range waits for the
+ * writer or revalidates against it, so none can map a page between the zap
+ * and its removal.
+ */
 int vmalock_invalidate(struct vmalock_region *region, pgoff_t first,
-		       pgoff_t nr)
+		       pgoff_t nr, bool skip_pinned, u64 *skipped)
 {
+	pgoff_t last = first + nr - 1;
 	struct vmalock_write w;
 	int err;
 
-	err = vmalock_write_begin(&w, region, first, first + nr - 1, false);
+	err = vmalock_write_begin(&w, region, first, last, false);
 	if (err)
 		return err;
 	if (first + nr > region->nr_pages) {
 		err = -EINVAL;
-	} else {
-		vmalock_take_range(&w, first, first + nr - 1);
-		vmalock_zap(region, first, nr);
-		vmalock_count(VMALOCK_STAT_INVALIDATIONS);
+		goto out;
 	}
+	vmalock_zap(region, first, nr);
+	err = vmalock_check_pins(region, first, last, skip_pinned);
+	if (err)
+		goto out;
+	vmalock_report_skipped(skipped, vmalock_take_range(&w, first, last));
+	vmalock_count(VMALOCK_STAT_INVALIDATIONS);
+out:
 	vmalock_write_end(&w);
 	return err;
 }
@@ -159,8 +241,10 @@ static int vmalock_reserve(struct vmalock_region *region, pgoff_t first,
 }
 
 static int vmalock_fill_charged(struct vmalock_region *region, pgoff_t first,
-				pgoff_t nr, u64 pattern)
+				pgoff_t nr, u64 pattern, bool skip_pinned,
+				u64 *skipped)
 {
+	unsigned long pinned = 0;
 	struct vmalock_write w;
 	struct page **pages;
 	pgoff_t i;
@@ -172,29 +256,48 @@ static int vmalock_fill_charged(struct vmalock_region *region, pgoff_t first,
 	err = vmalock_write_begin(&w, region, first, first + nr - 1, false);
 	if (err)
 		goto out_put;
-	err = first + nr > region->nr_pages ? -EINVAL :
-	      vmalock_reserve(region, first, nr);
-	if (err) {
-		vmalock_write_end(&w);
-		goto out_put;
-	}
+	err = -EINVAL;
+	if (first + nr > region->nr_pages)
+		goto out_end;
+	/* Zap, then look for pins: see vmalock_invalidate(). */
+	vmalock_zap(region, first, nr);
+	err = vmalock_check_pins(region, first, first + nr - 1, skip_pinned);
+	if (err)
+		goto out_end;
+	err = vmalock_reserve(region, first, nr);
+	if (err)
+		goto out_end;
 	for (i = 0; i < nr; i++) {
-		struct page *old = xa_store(&region->pages, first + i,
-					    pages[i], GFP_KERNEL);
+		struct page *old = xa_load(&region->pages, first + i);
 
+		/* A pinned page stays; the new one for its slot is freed. */
+		if (old && !xa_is_zero(old) &&
+		    folio_maybe_dma_pinned(page_folio(old))) {
+			pinned++;
+			vmalock_put_pages(&pages[i], 1);
+			continue;
+		}
+		old = xa_store(&region->pages, first + i, pages[i], GFP_KERNEL);
 		/* Reserved by us, under the lock: storing allocates nothing. */
-		if (WARN_ON_ONCE(xa_is_err(old)))
-			put_page(pages[i]);
-		else if (old)
+		if (WARN_ON_ONCE(xa_is_err(old))) {
+			vmalock_put_pages(&pages[i], 1);
+			continue;
+		}
+		/* A new page starts clean, whatever the slot held. */
+		xa_clear_mark(&region->pages, first + i, VMALOCK_DIRTY);
+		if (old)
 			vmalock_write_take_page(&w, old);
 		else
 			atomic_long_inc(&region->nr_held);
 	}
-	vmalock_zap(region, first, nr);
+	vmalock_report_skipped(skipped, pinned);
 	vmalock_count(VMALOCK_STAT_FILLS);
 	vmalock_write_end(&w);
 	kvfree(pages);
 	return 0;
+
+out_end:
+	vmalock_write_end(&w);
 
 out_put:
 	vmalock_put_pages(pages, nr);
@@ -204,26 +307,30 @@ out_put:
 
 /* Every page, array and xarray node of a FILL is charged to the region's cgroup. */
 int vmalock_fill(struct vmalock_region *region, pgoff_t first, pgoff_t nr,
-		 u64 pattern)
+		 u64 pattern, bool skip_pinned, u64 *skipped)
 {
 	struct mem_cgroup *old_memcg = vmalock_charge_begin(region);
 	int err;
 
-	err = vmalock_fill_charged(region, first, nr, pattern);
+	err = vmalock_fill_charged(region, first, nr, pattern, skip_pinned,
+				   skipped);
 	vmalock_charge_end(old_memcg);
 	return err;
 }
 
 /*
  * Shrinking takes out and unmaps everything past the new end, private
- * copy-on-write copies included.  Growing
- * takes out what a speculative fault may have published past the old end
- * while it raced with an earlier shrink, so the new pages read as zero.
+ * copy-on-write copies included, but a pinned page (see struct
+ * vmalock_size_ex).  Growing takes out what a speculative fault may have
+ * published past the old end while it raced with an earlier shrink, so the
+ * new pages read as zero; a pinned page a shrink kept past the end stays.
  * Either way the pages that change start at the lower of the two ends, and
  * so do the mappings marked.
  */
-int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
+int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages,
+		     bool skip_pinned, u64 *skipped)
 {
+	unsigned long pinned = 0;
 	struct vmalock_write w;
 	pgoff_t old;
 	int err;
@@ -240,14 +347,20 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 		vmalock_write_end(&w);
 	}
 	if (nr_pages < old) {
-		vmalock_take_range(&w, nr_pages, ULONG_MAX);
 		/*
 		 * Private copies too (even_cows), as truncate_pagecache()
 		 * does: past the end every mapping raises SIGBUS, shared or
-		 * private.
+		 * private.  Zap, then look for pins: see vmalock_invalidate().
 		 */
 		unmap_mapping_range(&region->mapping,
 				    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
+		err = vmalock_check_pins(region, nr_pages, ULONG_MAX,
+					 skip_pinned);
+		if (err) {
+			vmalock_write_end(&w);
+			return err;
+		}
+		pinned = vmalock_take_range(&w, nr_pages, ULONG_MAX);
 		/*
 		 * A private write fault may be copying one of the pages taken
 		 * out, holding its lock (vmalock_cow_source()): its copy goes
@@ -260,9 +373,31 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages)
 	} else if (nr_pages > old) {
 		vmalock_take_range(&w, old, nr_pages - 1);
 	}
+	vmalock_report_skipped(skipped, pinned);
 	WRITE_ONCE(region->nr_pages, nr_pages);
 	vmalock_write_end(&w);
 	return 0;
+}
+
+/*
+ * Whether new mappings are write-protected for dirty tracking is decided at
+ * mmap (vmalock_mmap()), so it may change only while there is none.  ->mmap
+ * and ->open create mappings holding region->lock for read.
+ */
+int vmalock_set_dirty_tracking(struct vmalock_region *region, bool on)
+{
+	int err = 0;
+
+	if (down_write_killable(&region->lock))
+		return -EINTR;
+	mutex_lock(&region->mappings_lock);
+	if (region->nr_mappings)
+		err = -EBUSY;
+	else
+		WRITE_ONCE(region->track_dirty, on);
+	mutex_unlock(&region->mappings_lock);
+	up_write(&region->lock);
+	return err;
 }
 
 /*

@@ -24,7 +24,7 @@
 
 #define VMALOCK_DEVICE_NAME	"vmalock"
 #define VMALOCK_IOC_MAGIC	0xB9
-#define VMALOCK_ABI_VERSION	4
+#define VMALOCK_ABI_VERSION	5
 
 /*
  * VMALOCK_IOC_VERSION - what the loaded module speaks.
@@ -89,6 +89,13 @@ enum vmalock_counter {
 	VMALOCK_STAT_FAULT_SIGBUS,	/* faults that returned VM_FAULT_SIGBUS */
 	/* ABI 4 */
 	VMALOCK_STAT_FAULT_AROUND,	/* pages read faults mapped besides their own */
+	/* ABI 5: pins and dirty tracking */
+	VMALOCK_STAT_PINS,		/* pages PIN pinned */
+	VMALOCK_STAT_UNPINS,		/* pins UNPIN or close released */
+	VMALOCK_STAT_PINNED_BUSY,	/* writers refused (EBUSY) for a pinned page */
+	VMALOCK_STAT_PINNED_SKIPPED,	/* pinned pages writers left in place */
+	VMALOCK_STAT_DIRTY,		/* pages a write marked dirty */
+	VMALOCK_STAT_CLEANED,		/* dirty pages CLEAN reported clean */
 	VMALOCK_STAT_NR
 };
 
@@ -122,6 +129,12 @@ enum vmalock_counter {
 	[VMALOCK_STAT_FAULT_OOM]		= "fault_oom",		\
 	[VMALOCK_STAT_FAULT_SIGBUS]		= "fault_sigbus",	\
 	[VMALOCK_STAT_FAULT_AROUND]		= "fault_around",	\
+	[VMALOCK_STAT_PINS]			= "pins",		\
+	[VMALOCK_STAT_UNPINS]			= "unpins",		\
+	[VMALOCK_STAT_PINNED_BUSY]		= "pinned_busy",	\
+	[VMALOCK_STAT_PINNED_SKIPPED]		= "pinned_skipped",	\
+	[VMALOCK_STAT_DIRTY]			= "dirty",		\
+	[VMALOCK_STAT_CLEANED]			= "cleaned",		\
 }
 
 /*
@@ -278,5 +291,147 @@ struct vmalock_region_info {
 #define VMALOCK_IOC_SET_MODE	_IOW(VMALOCK_IOC_MAGIC, 0x06, struct vmalock_value)
 #define VMALOCK_IOC_SET_DELAY	_IOW(VMALOCK_IOC_MAGIC, 0x07, struct vmalock_delay)
 #define VMALOCK_IOC_REGION_INFO	_IOR(VMALOCK_IOC_MAGIC, 0x08, struct vmalock_region_info)
+
+/*
+ * ABI 5: pins, dirty tracking and the residency walk.
+ *
+ * A page is pinned when folio_maybe_dma_pinned() says so: by PIN, or by
+ * anything else that pins with FOLL_PIN (O_DIRECT, io_uring buffers).  A
+ * writer never frees, replaces or reuses a pinned page: the pinner may
+ * write it at any time, and its writes must stay visible to every mapping.
+ */
+
+/*
+ * struct vmalock_range_ex - INVALIDATE_EX and FILL_EX.
+ * @offset, @length, @pattern:	in: as struct vmalock_range.
+ * @flags:	in: VMALOCK_SKIP_PINNED or 0.
+ * @skipped:	out: pinned pages left in place (with VMALOCK_SKIP_PINNED).
+ */
+struct vmalock_range_ex {
+	__u64 offset;
+	__u64 length;
+	__u64 pattern;
+	__u64 flags;
+	__u64 skipped;
+};
+
+/*
+ * Leave pinned pages in place and change the rest, instead of failing with
+ * EBUSY and changing nothing.
+ */
+#define VMALOCK_SKIP_PINNED	_BITULL(0)
+
+/*
+ * struct vmalock_size_ex - SET_SIZE_EX.
+ * @size:	in: as struct vmalock_value for SET_SIZE.
+ * @flags:	in: VMALOCK_SKIP_PINNED or 0.
+ * @skipped:	out: pinned pages past the new end that the region keeps.
+ *		Nothing maps them (a fault past the end is SIGBUS); growing
+ *		over them again shows them, with what the pinner wrote.
+ */
+struct vmalock_size_ex {
+	__u64 size;
+	__u64 flags;
+	__u64 skipped;
+};
+
+/*
+ * struct vmalock_user_range - PIN, UNPIN and PIN_WRITE.
+ * @addr, @length:	in: page-aligned, @length > 0, a range of the
+ *			caller's address space.
+ * @pattern:		in: PIN_WRITE only: the value written to every 64-bit
+ *			word; must be 0 otherwise.
+ */
+struct vmalock_user_range {
+	__u64 addr;
+	__u64 length;
+	__u64 pattern;
+};
+
+/* The longest range one PIN, CLEAN or RESIDENCY accepts. */
+#define VMALOCK_PIN_MAX_BYTES	(256ULL << 20)
+
+/*
+ * struct vmalock_clean - CLEAN.
+ * @offset, @length:	in: a page-aligned range of the region, at most
+ *			VMALOCK_PIN_MAX_BYTES.
+ * @bitmap:	in: user address of a bitmap of @length / page size bits,
+ *		or 0; out: bit i set when page @offset / page size + i was
+ *		cleaned by this call, clear otherwise.
+ * @cleaned:	out: dirty pages cleaned: unmapped from every mapping, so
+ *		that the next write faults and marks them dirty again.
+ * @pinned:	out: dirty pages left dirty because they are pinned.
+ * @flags:	in: must be 0.
+ * @pad:	must be 0.
+ */
+struct vmalock_clean {
+	__u64 offset;
+	__u64 length;
+	__u64 bitmap;
+	__u64 cleaned;
+	__u64 pinned;
+	__u32 flags;
+	__u32 pad;
+};
+
+/*
+ * struct vmalock_residency - RESIDENCY.
+ * @addr, @length:	in: a page-aligned range of the caller's address
+ *			space, at most VMALOCK_PIN_MAX_BYTES.
+ * @out:	in: user address of @length / page size bytes; out: one
+ *		VMALOCK_RES_* byte per page.
+ * @present:	out: pages with a present entry.
+ */
+struct vmalock_residency {
+	__u64 addr;
+	__u64 length;
+	__u64 out;
+	__u64 present;
+};
+
+#define VMALOCK_RES_PRESENT	0x01	/* a present page table entry */
+#define VMALOCK_RES_WRITE	0x02	/* ... writable */
+#define VMALOCK_RES_DIRTY	0x04	/* ... dirty */
+#define VMALOCK_RES_LARGE	0x08	/* ... mapping part of a large folio */
+#define VMALOCK_RES_HUGE	0x10	/* ... a leaf above the PTE level (PMD, PUD) */
+
+/*
+ * INVALIDATE_EX, FILL_EX, SET_SIZE_EX: INVALIDATE, FILL and SET_SIZE with
+ *	@flags.  Without VMALOCK_SKIP_PINNED (and always for the old
+ *	commands) a pinned page in what would change fails the call with
+ *	EBUSY and changes no page (the range may have been unmapped: the next
+ *	access maps the same pages again).
+ * SET_DIRTY_TRACKING (@value 0 or 1): write-protect the shared writable
+ *	mappings of the region, so that the first write to a page takes a
+ *	fault (->page_mkwrite) that marks it dirty.  Costs that fault, once
+ *	per page per CLEAN.  Only while the region has no mapping: EBUSY.
+ * PIN: pin_user_pages_fast() the range, which must lie in one shared
+ *	mapping of this open file; the pins belong to the file, and closing
+ *	it releases them.  EINVAL: not such a range, or @pattern set;
+ *	EEXIST: part of it is pinned by this file already; ENOSPC: the file
+ *	would pin more pages than its region has; EFAULT: the pages changed
+ *	while they were being pinned (a racing writer or munmap); E2BIG:
+ *	longer than VMALOCK_PIN_MAX_BYTES.
+ * UNPIN: release this file's pins in the range.  ENOENT: it has none there.
+ * PIN_WRITE: write @pattern into every page this file has pinned in the
+ *	range, through the module's own kernel mapping of the page, as a
+ *	device writes by DMA: no fault, no dirty marking.  ENOENT: no pin.
+ * CLEAN: report and clean the dirty pages of the range (see struct
+ *	vmalock_clean).  A pinned page is never reported clean.  EINVAL: bad
+ *	range, flags or pad; E2BIG: too long; EINTR: fatal signal.
+ * RESIDENCY: read the caller's own page tables for the range without
+ *	mmap_lock, as GUP-fast does (see struct vmalock_residency).
+ *	EINVAL: bad range; E2BIG: too long.
+ * All but UNPIN and RESIDENCY need a file open for writing: EBADF.
+ */
+#define VMALOCK_IOC_INVALIDATE_EX _IOWR(VMALOCK_IOC_MAGIC, 0x09, struct vmalock_range_ex)
+#define VMALOCK_IOC_FILL_EX	_IOWR(VMALOCK_IOC_MAGIC, 0x0a, struct vmalock_range_ex)
+#define VMALOCK_IOC_SET_SIZE_EX	_IOWR(VMALOCK_IOC_MAGIC, 0x0b, struct vmalock_size_ex)
+#define VMALOCK_IOC_SET_DIRTY_TRACKING _IOW(VMALOCK_IOC_MAGIC, 0x0c, struct vmalock_value)
+#define VMALOCK_IOC_PIN		_IOW(VMALOCK_IOC_MAGIC, 0x0d, struct vmalock_user_range)
+#define VMALOCK_IOC_UNPIN	_IOW(VMALOCK_IOC_MAGIC, 0x0e, struct vmalock_user_range)
+#define VMALOCK_IOC_PIN_WRITE	_IOW(VMALOCK_IOC_MAGIC, 0x0f, struct vmalock_user_range)
+#define VMALOCK_IOC_CLEAN	_IOWR(VMALOCK_IOC_MAGIC, 0x10, struct vmalock_clean)
+#define VMALOCK_IOC_RESIDENCY	_IOWR(VMALOCK_IOC_MAGIC, 0x11, struct vmalock_residency)
 
 #endif /* _UAPI_VMALOCK_H */
