@@ -23,6 +23,7 @@ static const struct vmalockctl_cmd *const commands[] = {
 	&cmd_fill,
 	&cmd_invalidate,
 	&cmd_delay,
+	&cmd_residency,
 	&cmd_stress,
 	&cmd_fuzz,
 	&cmd_bench,

@@ -51,6 +51,7 @@ extern const struct vmalockctl_cmd cmd_size;
 extern const struct vmalockctl_cmd cmd_fill;
 extern const struct vmalockctl_cmd cmd_invalidate;
 extern const struct vmalockctl_cmd cmd_delay;
+extern const struct vmalockctl_cmd cmd_residency;
 extern const struct vmalockctl_cmd cmd_stress;
 extern const struct vmalockctl_cmd cmd_fuzz;
 extern const struct vmalockctl_cmd cmd_bench;

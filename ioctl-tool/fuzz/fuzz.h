@@ -70,6 +70,9 @@
 /* The identity of no open file: windows mapped during a change. */
 #define FUZZ_IDENT_NONE		0
 
+/* The most 64-bit words of an argument the generator fills. */
+#define FUZZ_FIELDS		6
+
 /* The commands, in the order of their numbers. */
 enum fuzz_cmd_id {
 	FC_VERSION,
@@ -81,6 +84,15 @@ enum fuzz_cmd_id {
 	FC_SET_MODE,
 	FC_SET_DELAY,
 	FC_REGION_INFO,
+	FC_INVALIDATE_EX,
+	FC_FILL_EX,
+	FC_SET_SIZE_EX,
+	FC_SET_DIRTY_TRACKING,
+	FC_PIN,
+	FC_UNPIN,
+	FC_PIN_WRITE,
+	FC_CLEAN,
+	FC_RESIDENCY,
 	FC_NR,
 	FC_NONE = FC_NR,	/* a request number that is no command */
 };
@@ -89,7 +101,7 @@ struct fuzz_cmd_desc {
 	const char *name;
 	unsigned int request;
 	unsigned int weight;		/* how often the valid class picks it */
-	const char *field[4];		/* names of the call's fields */
+	const char *field[FUZZ_FIELDS];	/* names of the call's fields */
 };
 
 /* What a step does; the last three are ioctls. */
@@ -121,8 +133,11 @@ enum fuzz_ptr {
 
 /*
  * One step, as generated: everything in it comes from the thread's
- * generator, so that it can be hashed and replayed.  STATS' @addr (f[1]) is
- * filled in when the call is made, from @addr_kind.
+ * generator, so that it can be hashed and replayed.  STATS' @addr (f[1]),
+ * CLEAN's @bitmap (f[2]) and RESIDENCY's @out (f[2]) are filled in when the
+ * call is made, from @addr_kind; so is the user address (f[0]) of PIN,
+ * UNPIN, PIN_WRITE and RESIDENCY when @user_win is set: f[0] pages into
+ * window @win.
  */
 struct fuzz_call {
 	enum fuzz_op op;
@@ -135,7 +150,8 @@ struct fuzz_call {
 	unsigned int cut;
 	/* STATS' addr straddling: elements that fit before the guard. */
 	unsigned int addr_cut;
-	uint64_t f[4];
+	uint64_t f[FUZZ_FIELDS];
+	bool user_win;
 	/* mmap, munmap, touch */
 	unsigned int win;
 	uint64_t pgoff;		/* mmap: file page; touch: page in window */
@@ -230,7 +246,7 @@ struct fuzz {
 /* Allowed results of a call, as a set. */
 enum fuzz_result {
 	FR_OK, FR_EBADF, FR_EFAULT, FR_EINVAL, FR_ENOTTY, FR_E2BIG, FR_ENOMEM,
-	FR_EINTR, FR_NR
+	FR_EINTR, FR_EBUSY, FR_EEXIST, FR_ENOENT, FR_ENOSPC, FR_NR
 };
 
 #define A(x)	(1u << FR_##x)

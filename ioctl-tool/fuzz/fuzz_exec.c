@@ -172,7 +172,12 @@ union fuzz_arg {
 	struct vmalock_value value;
 	struct vmalock_delay delay;
 	struct vmalock_region_info info;
-	unsigned char bytes[32];
+	struct vmalock_range_ex range_ex;
+	struct vmalock_size_ex size_ex;
+	struct vmalock_user_range user;
+	struct vmalock_clean clean;
+	struct vmalock_residency residency;
+	unsigned char bytes[48];
 };
 
 /* PTR_KERNEL: addresses no user pointer can have. */
@@ -210,6 +215,44 @@ static size_t fuzz_build_arg(const struct fuzz_call *c, union fuzz_arg *a)
 		a->delay.point = (uint32_t)c->f[0];
 		a->delay.pad = (uint32_t)c->f[1];
 		a->delay.usecs = c->f[2];
+		break;
+	case FC_INVALIDATE_EX:
+	case FC_FILL_EX:
+		a->range_ex.offset = c->f[0];
+		a->range_ex.length = c->f[1];
+		a->range_ex.pattern = c->f[2];
+		a->range_ex.flags = c->f[3];
+		a->range_ex.skipped = c->f[4];
+		break;
+	case FC_SET_SIZE_EX:
+		a->size_ex.size = c->f[0];
+		a->size_ex.flags = c->f[1];
+		a->size_ex.skipped = c->f[2];
+		break;
+	case FC_SET_DIRTY_TRACKING:
+		a->value.value = c->f[0];
+		break;
+	case FC_PIN:
+	case FC_UNPIN:
+	case FC_PIN_WRITE:
+		a->user.addr = c->f[0];
+		a->user.length = c->f[1];
+		a->user.pattern = c->f[2];
+		break;
+	case FC_CLEAN:
+		a->clean.offset = c->f[0];
+		a->clean.length = c->f[1];
+		a->clean.bitmap = c->f[2];
+		a->clean.cleaned = c->f[3];
+		a->clean.pinned = c->f[4];
+		a->clean.flags = (uint32_t)c->f[5];
+		a->clean.pad = (uint32_t)(c->f[5] >> 32);
+		break;
+	case FC_RESIDENCY:
+		a->residency.addr = c->f[0];
+		a->residency.length = c->f[1];
+		a->residency.out = c->f[2];
+		a->residency.present = c->f[3];
 		break;
 	case FC_NONE:
 		return sizeof(*a);
@@ -293,6 +336,31 @@ static uint64_t fuzz_stats_addr(const struct fuzz_thread *t,
 	}
 }
 
+/* The addresses a call's fields hold, known only now (see fuzz.h). */
+static void fuzz_fill_addrs(const struct fuzz_thread *t, struct fuzz_call *c)
+{
+	switch (c->cmd) {
+	case FC_STATS:
+		c->f[1] = fuzz_stats_addr(t, c);
+		return;
+	case FC_CLEAN:
+		c->f[2] = fuzz_stats_addr(t, c);
+		return;
+	case FC_RESIDENCY:
+		c->f[2] = fuzz_stats_addr(t, c);
+		break;
+	case FC_PIN:
+	case FC_UNPIN:
+	case FC_PIN_WRITE:
+		break;
+	default:
+		return;
+	}
+	if (c->user_win)
+		c->f[0] = (uintptr_t)t->win[c->win].base +
+			  c->f[0] * t->fz->page_size;
+}
+
 static bool fuzz_uses_ro(const struct fuzz_call *c)
 {
 	return c->ptr == PTR_READONLY ||
@@ -310,7 +378,9 @@ static int fuzz_protect_ro(struct fuzz_thread *t, int prot)
 /* SET_SIZE to a valid size: a change other calls must allow for. */
 static bool fuzz_is_resize(const struct fuzz *fz, const struct fuzz_call *c)
 {
-	return c->cmd == FC_SET_SIZE && fuzz_size_valid(fz, c->f[0]) &&
+	bool ex_ok = c->cmd == FC_SET_SIZE_EX && !(c->f[1] & ~VMALOCK_SKIP_PINNED);
+
+	return (c->cmd == FC_SET_SIZE || ex_ok) && fuzz_size_valid(fz, c->f[0]) &&
 	       (c->ptr == PTR_ARG || c->ptr == PTR_UNALIGNED ||
 		c->ptr == PTR_READONLY);
 }
@@ -372,8 +442,7 @@ static void fuzz_do_ioctl(struct fuzz_thread *t, struct fuzz_call *c)
 	void *uarg;
 	int err = 0;
 
-	if (c->cmd == FC_STATS)
-		c->f[1] = fuzz_stats_addr(t, c);
+	fuzz_fill_addrs(t, c);
 	uarg = fuzz_place(t, c, &a, fuzz_build_arg(c, &a));
 	if (ro && fuzz_protect_ro(t, PROT_READ))
 		return;
@@ -386,7 +455,10 @@ static void fuzz_do_ioctl(struct fuzz_thread *t, struct fuzz_call *c)
 	if (ioctl(x.fd, (unsigned long)c->request, uarg) < 0)
 		err = errno;
 	if (resize)
-		x.sure = fuzz_resize_end(fz, &ch, s, err, c->f[0]);
+		/* SET_SIZE_EX resizes, then fails to write a read-only arg. */
+		x.sure = fuzz_resize_end(fz, &ch, s,
+					 c->ptr == PTR_READONLY && err == EFAULT ?
+					 0 : err, c->f[0]);
 	else
 		x.sure = fuzz_view_sure(fz, &v);
 	if (!x.sure)

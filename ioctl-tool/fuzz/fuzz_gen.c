@@ -31,6 +31,24 @@ const struct fuzz_cmd_desc fuzz_cmds[FC_NR] = {
 			   { "point", "pad", "usecs" } },
 	[FC_REGION_INFO] = { "REGION_INFO", VMALOCK_IOC_REGION_INFO, 2,
 			     { NULL } },
+	[FC_INVALIDATE_EX] = { "INVALIDATE_EX", VMALOCK_IOC_INVALIDATE_EX, 2,
+			       { "offset", "length", "pattern", "flags", "skipped" } },
+	[FC_FILL_EX] = { "FILL_EX", VMALOCK_IOC_FILL_EX, 2,
+			 { "offset", "length", "pattern", "flags", "skipped" } },
+	[FC_SET_SIZE_EX] = { "SET_SIZE_EX", VMALOCK_IOC_SET_SIZE_EX, 1,
+			     { "size", "flags", "skipped" } },
+	[FC_SET_DIRTY_TRACKING] = { "SET_DIRTY_TRACKING",
+				    VMALOCK_IOC_SET_DIRTY_TRACKING, 1, { "value" } },
+	[FC_PIN] = { "PIN", VMALOCK_IOC_PIN, 3, { "addr", "length", "pattern" } },
+	[FC_UNPIN] = { "UNPIN", VMALOCK_IOC_UNPIN, 2,
+		       { "addr", "length", "pattern" } },
+	[FC_PIN_WRITE] = { "PIN_WRITE", VMALOCK_IOC_PIN_WRITE, 2,
+			   { "addr", "length", "pattern" } },
+	[FC_CLEAN] = { "CLEAN", VMALOCK_IOC_CLEAN, 2,
+		       { "offset", "length", "bitmap", "cleaned", "pinned",
+			 "flags_pad" } },
+	[FC_RESIDENCY] = { "RESIDENCY", VMALOCK_IOC_RESIDENCY, 2,
+			   { "addr", "length", "out", "present" } },
 };
 
 /* The finaliser of splitmix64: also what the sequence hash folds with. */
@@ -138,7 +156,7 @@ static void gen_range(struct fuzz_gen *g, struct fuzz_call *c)
 	}
 	c->f[0] = off;
 	c->f[1] = len;
-	if (c->cmd == FC_FILL) {
+	if (c->cmd == FC_FILL || c->cmd == FC_FILL_EX) {
 		c->f[2] = gen_percent(g, 50) ? gen_next(g) : 0;
 		/*
 		 * A FILL allocates its pages before it takes the lock: one
@@ -222,9 +240,106 @@ static uint64_t gen_small_value(struct fuzz_gen *g, uint64_t nr)
 	return gen_pick(g, edges, ARRAY_SIZE(edges));
 }
 
+/* The flags of the _EX writers: mostly valid, and the next bits. */
+static uint64_t gen_ex_flags(struct fuzz_gen *g)
+{
+	static const uint64_t flags[] = {
+		0, 0, VMALOCK_SKIP_PINNED, VMALOCK_SKIP_PINNED, 2, 1ULL << 63,
+	};
+
+	return gen_percent(g, 10) ? gen_next(g) :
+	       gen_pick(g, flags, ARRAY_SIZE(flags));
+}
+
+/*
+ * A user range: mostly pages of one of the thread's windows (their address
+ * is known only when the call is made), else the edges of the address
+ * space and of the longest range the module takes.
+ */
+static void gen_user_range(struct fuzz_gen *g, struct fuzz_call *c)
+{
+	uint64_t ps = g->page_size;
+	const uint64_t addrs[] = {
+		0, 1, ps, ps - 1, (1ULL << 47) - ps, 1ULL << 47,
+		(1ULL << 56) - ps, 1ULL << 63, UINT64_MAX - (ps - 1),
+	};
+	const uint64_t lengths[] = {
+		0, 1, ps - 1, VMALOCK_PIN_MAX_BYTES, VMALOCK_PIN_MAX_BYTES + ps,
+		1ULL << 47, UINT64_MAX - (ps - 1),
+	};
+
+	c->win = (unsigned int)gen_below(g, FUZZ_WINDOWS);
+	c->user_win = gen_percent(g, 75);
+	if (c->user_win)
+		c->f[0] = gen_below(g, FUZZ_WINDOW_PAGES + 1);
+	else
+		c->f[0] = gen_pick(g, addrs, ARRAY_SIZE(addrs));
+	if (gen_percent(g, 80))
+		c->f[1] = (gen_below(g, FUZZ_WINDOW_PAGES) + 1) * ps;
+	else
+		c->f[1] = gen_pick(g, lengths, ARRAY_SIZE(lengths));
+	if (c->cmd == FC_PIN_WRITE)
+		c->f[2] = gen_next(g);
+	else if (c->cmd != FC_RESIDENCY)
+		c->f[2] = gen_percent(g, 85) ? 0 : gen_next(g);
+}
+
+/*
+ * Where CLEAN's bitmap or RESIDENCY's output goes: the thread's STATS page
+ * (a page or more) when the range is short enough for it, or nowhere.
+ */
+static void gen_out_kind(struct fuzz_gen *g, struct fuzz_call *c,
+			 uint64_t len)
+{
+	static const enum fuzz_ptr kinds[] = {
+		PTR_ARG, PTR_ARG, PTR_ARG, PTR_NULL, PTR_UNMAPPED, PTR_KERNEL,
+	};
+
+	c->addr_kind = kinds[gen_below(g, ARRAY_SIZE(kinds))];
+	c->addr_cut = (unsigned int)gen_below(g, 4);
+	if (c->addr_kind == PTR_ARG && len > FUZZ_LOW_PAGES * g->page_size)
+		c->addr_kind = PTR_NULL;
+}
+
+static void gen_clean(struct fuzz_gen *g, struct fuzz_call *c)
+{
+	gen_range(g, c);
+	gen_out_kind(g, c, c->f[1]);
+	c->f[3] = gen_next(g);
+	c->f[4] = gen_next(g);
+	c->f[5] = gen_percent(g, 85) ? 0 : gen_percent(g, 50) ? 1 : 1ULL << 32;
+}
+
 static void gen_fields(struct fuzz_gen *g, struct fuzz_call *c)
 {
 	switch (c->cmd) {
+	case FC_INVALIDATE_EX:
+	case FC_FILL_EX:
+		gen_range(g, c);
+		c->f[3] = gen_ex_flags(g);
+		c->f[4] = gen_next(g);
+		break;
+	case FC_SET_SIZE_EX:
+		c->f[0] = gen_bytes(g);
+		c->f[1] = gen_ex_flags(g);
+		c->f[2] = gen_next(g);
+		break;
+	case FC_SET_DIRTY_TRACKING:
+		c->f[0] = gen_small_value(g, 2);
+		break;
+	case FC_PIN:
+	case FC_UNPIN:
+	case FC_PIN_WRITE:
+		gen_user_range(g, c);
+		break;
+	case FC_CLEAN:
+		gen_clean(g, c);
+		break;
+	case FC_RESIDENCY:
+		gen_user_range(g, c);
+		gen_out_kind(g, c, c->f[1]);
+		c->f[3] = gen_next(g);
+		break;
 	case FC_STATS:
 		gen_stats(g, c);
 		break;
@@ -435,7 +550,7 @@ uint64_t fuzz_hash_call(uint64_t h, const struct fuzz_call *c)
 	const uint64_t v[] = {
 		c->op, c->slot, c->cmd, c->request, c->ptr, c->addr_kind,
 		c->cut, c->addr_cut, c->f[0], c->f[1], c->f[2], c->f[3],
-		c->win, c->pgoff, c->pages, c->private_map, c->write,
+		c->f[4], c->f[5], c->user_win, c->win, c->pgoff, c->pages, c->private_map, c->write,
 	};
 	size_t i;
 

@@ -25,7 +25,8 @@ static const char *const fuzz_ptr_names[PTR_NR] = {
 };
 
 static const int fuzz_result_errno[FR_NR] = {
-	0, EBADF, EFAULT, EINVAL, ENOTTY, E2BIG, ENOMEM, EINTR,
+	0, EBADF, EFAULT, EINVAL, ENOTTY, E2BIG, ENOMEM, EINTR, EBUSY, EEXIST,
+	ENOENT, ENOSPC,
 };
 
 bool fuzz_allows(unsigned int allowed, int err)
@@ -83,10 +84,91 @@ static unsigned int fuzz_allowed_range(const struct fuzz *fz,
 		a = A(EINVAL);
 	else if (end > size)
 		return A(EINVAL);
-	if (c->cmd == FC_FILL)
+	/* EBUSY: a page in the range is pinned (PIN, by any thread). */
+	if (c->cmd == FC_FILL || c->cmd == FC_FILL_EX)
 		return a | (len > VMALOCK_FILL_MAX_BYTES ? A(E2BIG) :
-			    A(OK) | A(ENOMEM) | A(EINTR));
-	return a | (c->f[2] ? A(EINVAL) : A(OK) | A(EINTR));
+			    A(OK) | A(ENOMEM) | A(EINTR) | A(EBUSY));
+	return a | (c->f[2] ? A(EINVAL) : A(OK) | A(EINTR) | A(EBUSY));
+}
+
+/* The flags of INVALIDATE_EX, FILL_EX (f[3]) and SET_SIZE_EX (f[1]). */
+static bool fuzz_ex_flags_valid(uint64_t flags)
+{
+	return !(flags & ~VMALOCK_SKIP_PINNED);
+}
+
+/*
+ * A user range of PIN, UNPIN, PIN_WRITE and RESIDENCY: page-aligned, not
+ * empty, below TASK_SIZE, at most VMALOCK_PIN_MAX_BYTES.  TASK_SIZE is
+ * 2^47 or, with 5-level page tables, 2^56, less a page: between the two,
+ * either.  Returns the results of the checks alone, and in *@go whether
+ * the call may get past them.
+ */
+static unsigned int fuzz_allowed_user_range(const struct fuzz *fz,
+					    const struct fuzz_call *c,
+					    bool *go)
+{
+	uint64_t addr = c->f[0], len = c->f[1], end, ps = fz->page_size;
+	unsigned int a = 0;
+
+	*go = false;
+	if (!len || addr % ps || len % ps ||
+	    __builtin_add_overflow(addr, len, &end) || end > (1ULL << 56) - ps)
+		return A(EINVAL);
+	if (end > (1ULL << 47) - ps)
+		a = A(EINVAL);
+	if (len > VMALOCK_PIN_MAX_BYTES)
+		return a | A(E2BIG);
+	*go = true;
+	return a;
+}
+
+static unsigned int fuzz_allowed_pin(const struct fuzz *fz,
+				     const struct fuzz_call *c)
+{
+	bool go;
+	unsigned int a = fuzz_allowed_user_range(fz, c, &go);
+
+	if (!go)
+		return a;
+	if (c->cmd == FC_RESIDENCY)
+		return a | (c->addr_kind == PTR_ARG ? A(OK) | A(EINTR) :
+			    A(EFAULT) | A(EINTR));
+	if (c->f[2] && c->cmd != FC_PIN_WRITE)
+		return a | A(EINVAL);
+	if (c->cmd != FC_PIN)	/* UNPIN, PIN_WRITE: this file's pins */
+		return a | A(OK) | A(ENOENT) | A(EINTR);
+	/*
+	 * EINVAL: not one shared mapping of this file; EFAULT: pages that
+	 * cannot be pinned (past the region's end) or that changed.
+	 */
+	return a | A(OK) | A(EINVAL) | A(EEXIST) | A(ENOSPC) | A(EFAULT) |
+	       A(ENOMEM) | A(EINTR);
+}
+
+/* CLEAN: flags and pad, the range's form and end, its length, the bitmap. */
+static unsigned int fuzz_allowed_clean(const struct fuzz *fz,
+				       const struct fuzz_call *c,
+				       uint64_t size)
+{
+	uint64_t off = c->f[0], len = c->f[1], end;
+	unsigned int a = 0;
+
+	if (c->f[5])
+		return A(EINVAL);
+	if (!len || off % fz->page_size || len % fz->page_size ||
+	    __builtin_add_overflow(off, len, &end) || end > FUZZ_TIB)
+		return A(EINVAL);
+	if (size == FUZZ_SIZE_UNKNOWN)
+		a = A(EINVAL);
+	else if (end > size)
+		return A(EINVAL);
+	if (len > VMALOCK_PIN_MAX_BYTES)
+		return a | A(E2BIG);
+	a |= A(EINTR) | A(ENOMEM);
+	if (c->addr_kind == PTR_NULL)	/* no bitmap wanted */
+		return a | A(OK);
+	return a | (c->addr_kind == PTR_ARG ? A(OK) : A(EFAULT));
 }
 
 static unsigned int fuzz_allowed_stats(const struct fuzz *fz,
@@ -120,9 +202,27 @@ static unsigned int fuzz_allowed_cmd(const struct fuzz *fz,
 	case FC_INVALIDATE:
 	case FC_FILL:
 		return fuzz_allowed_range(fz, c, size);
-	case FC_SET_SIZE:
-		return fuzz_size_valid(fz, c->f[0]) ? A(OK) | A(EINTR) :
-		       A(EINVAL);
+	case FC_SET_SIZE:	/* EBUSY: a pinned page past the new end */
+		return fuzz_size_valid(fz, c->f[0]) ?
+		       A(OK) | A(EINTR) | A(EBUSY) : A(EINVAL);
+	case FC_INVALIDATE_EX:
+	case FC_FILL_EX:
+		if (!fuzz_ex_flags_valid(c->f[3]))
+			return A(EINVAL);
+		return fuzz_allowed_range(fz, c, size);
+	case FC_SET_SIZE_EX:
+		if (!fuzz_ex_flags_valid(c->f[1]) || !fuzz_size_valid(fz, c->f[0]))
+			return A(EINVAL);
+		return A(OK) | A(EINTR) | A(EBUSY);
+	case FC_SET_DIRTY_TRACKING:	/* EBUSY: the region is mapped */
+		return c->f[0] <= 1 ? A(OK) | A(EBUSY) | A(EINTR) : A(EINVAL);
+	case FC_PIN:
+	case FC_UNPIN:
+	case FC_PIN_WRITE:
+	case FC_RESIDENCY:
+		return fuzz_allowed_pin(fz, c);
+	case FC_CLEAN:
+		return fuzz_allowed_clean(fz, c, size);
 	case FC_SET_ORDER:
 		return c->f[0] < VMALOCK_FOLIO_ORDERS ? A(OK) | A(EINTR) :
 		       A(EINVAL);
@@ -156,6 +256,12 @@ static unsigned int fuzz_allowed_open(const struct fuzz *fz,
 			return fuzz_allowed_cmd(fz, c, size);
 		if (c->cmd == FC_STATS && !fuzz_stats_arg_valid(c))
 			return A(EINVAL);
+		if (c->cmd >= FC_INVALIDATE_EX) {
+			/* Fails as it would, or does it and cannot say so. */
+			unsigned int a = fuzz_allowed_cmd(fz, c, size);
+
+			return a & A(OK) ? (a & ~A(OK)) | A(EFAULT) : a;
+		}
 		return A(EFAULT);
 	case PTR_WINDOW:
 		return A(OK) | A(EFAULT);

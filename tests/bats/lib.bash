@@ -52,7 +52,7 @@ logged_counter() {
 }
 
 # The last counter of the ABI the module and the tool share.
-LAST_COUNTER=fault_around
+LAST_COUNTER=cleaned
 
 # counter NAME: one counter from "vmalockctl stats --json".
 counter() {

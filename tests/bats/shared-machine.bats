@@ -52,7 +52,7 @@ as_nobody() {
 
 @test "fault-injection, size and fault-path parameters are root's: an unprivileged write is refused" {
 	for p in inject_fail_order inject_fail_every inject_fail_open region_mb region_max_mb default_mode default_order \
-		fault_around_pages map_pages; do
+		fault_around_pages map_pages naive_clean naive_walk_us; do
 		[ "$(stat -c %a /sys/module/vmalock/parameters/$p)" = 644 ]
 		run "${NOBODY[@]}" sh -c "echo 1 > /sys/module/vmalock/parameters/$p"
 		[ "$status" -ne 0 ]

@@ -11,7 +11,7 @@ teardown() { vmalock_teardown; }
 @test "stats --json has exactly the documented counters" {
 	run -0 "$CTL" stats --json
 	[ "$(jq -r 'keys_unsorted | join(" ")' <<<"$output")" = \
-		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed vma_lock_success vma_lock_abort vma_lock_retry vma_lock_miss spec_success spec_retry spec_fallback pte_notsame folio_fallback invalidations fills writer_wait_ns folio_alloc fault_ns_log2 alloc_failures injected_failures fault_oom fault_sigbus fault_around" ]
+		"faults faults_vma_locked faults_mmap_locked pages_allocated pages_freed vma_lock_success vma_lock_abort vma_lock_retry vma_lock_miss spec_success spec_retry spec_fallback pte_notsame folio_fallback invalidations fills writer_wait_ns folio_alloc fault_ns_log2 alloc_failures injected_failures fault_oom fault_sigbus fault_around pins unpins pinned_busy pinned_skipped dirty cleaned" ]
 	# folio_alloc maps every order to a count, fault_ns_log2 every bucket.
 	[ "$(jq -r '.folio_alloc | keys_unsorted | join(" ")' <<<"$output")" = \
 		"0 1 2 3 4 5 6 7 8 9 10" ]
