@@ -66,6 +66,27 @@ static bool fuzz_delay_valid(const struct fuzz_call *c)
 }
 
 /*
+ * The range {f[0], f[1]} of a region: its form, then the region's end
+ * (unknown: either side).  Returns whether the call may get past these
+ * checks, with in *@a what they alone allow.
+ */
+static bool fuzz_region_range(const struct fuzz *fz, const struct fuzz_call *c,
+			      uint64_t size, unsigned int *a)
+{
+	uint64_t off = c->f[0], len = c->f[1], end;
+
+	*a = A(EINVAL);
+	if (!len || off % fz->page_size || len % fz->page_size ||
+	    __builtin_add_overflow(off, len, &end) || end > FUZZ_TIB)
+		return false;
+	if (size != FUZZ_SIZE_UNKNOWN && end > size)
+		return false;
+	if (size != FUZZ_SIZE_UNKNOWN)
+		*a = 0;
+	return true;
+}
+
+/*
  * INVALIDATE and FILL, in the module's order: the range's form, then the
  * region's end (unknown: either side), then FILL's length or INVALIDATE's
  * pattern.
@@ -74,16 +95,11 @@ static unsigned int fuzz_allowed_range(const struct fuzz *fz,
 				       const struct fuzz_call *c,
 				       uint64_t size)
 {
-	uint64_t off = c->f[0], len = c->f[1], end;
-	unsigned int a = 0;
+	uint64_t len = c->f[1];
+	unsigned int a;
 
-	if (!len || off % fz->page_size || len % fz->page_size ||
-	    __builtin_add_overflow(off, len, &end) || end > FUZZ_TIB)
-		return A(EINVAL);
-	if (size == FUZZ_SIZE_UNKNOWN)
-		a = A(EINVAL);
-	else if (end > size)
-		return A(EINVAL);
+	if (!fuzz_region_range(fz, c, size, &a))
+		return a;
 	/* EBUSY: a page in the range is pinned (PIN, by any thread). */
 	if (c->cmd == FC_FILL || c->cmd == FC_FILL_EX)
 		return a | (len > VMALOCK_FILL_MAX_BYTES ? A(E2BIG) :
@@ -151,18 +167,13 @@ static unsigned int fuzz_allowed_clean(const struct fuzz *fz,
 				       const struct fuzz_call *c,
 				       uint64_t size)
 {
-	uint64_t off = c->f[0], len = c->f[1], end;
-	unsigned int a = 0;
+	uint64_t len = c->f[1];
+	unsigned int a;
 
 	if (c->f[5])
 		return A(EINVAL);
-	if (!len || off % fz->page_size || len % fz->page_size ||
-	    __builtin_add_overflow(off, len, &end) || end > FUZZ_TIB)
-		return A(EINVAL);
-	if (size == FUZZ_SIZE_UNKNOWN)
-		a = A(EINVAL);
-	else if (end > size)
-		return A(EINVAL);
+	if (!fuzz_region_range(fz, c, size, &a))
+		return a;
 	if (len > VMALOCK_PIN_MAX_BYTES)
 		return a | A(E2BIG);
 	a |= A(EINTR) | A(ENOMEM);

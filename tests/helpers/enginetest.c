@@ -42,39 +42,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmalock.h"
+#include "helper.h"
 
 static long page_size;
 static const char *const mode_names[] = { "mmap", "vma", "spec" };
 
-#define fail(...) do {							\
-	fprintf(stderr, "enginetest: %s:%d: ", __func__, __LINE__);	\
-	fprintf(stderr, __VA_ARGS__);					\
-	fputc('\n', stderr);						\
-	exit(1);							\
-} while (0)
-
-#define expect(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
 static int open_dev(void)
 {
-	int fd = open("/dev/vmalock", O_RDWR | O_CLOEXEC);
-
-	expect(fd >= 0, "open /dev/vmalock: %s", strerror(errno));
-	return fd;
-}
-
-static void xioctl(int fd, unsigned long cmd, void *arg, const char *what)
-{
-	expect(ioctl(fd, cmd, arg) == 0, "%s: %s", what, strerror(errno));
-}
-
-static void set_value(int fd, unsigned long cmd, uint64_t value,
-		      const char *what)
-{
-	struct vmalock_value v = { .value = value };
-
-	xioctl(fd, cmd, &v, what);
+	return open_dev_flags(O_RDWR);
 }
 
 static void set_delay(int fd, uint32_t point, uint64_t usecs)

@@ -43,18 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmalock.h"
+#include "helper.h"
 
 static long page_size;
-
-#define fail(...) do {							\
-	fprintf(stderr, "pintest: %s:%d: ", __func__, __LINE__);	\
-	fprintf(stderr, __VA_ARGS__);					\
-	fputc('\n', stderr);						\
-	exit(1);							\
-} while (0)
-
-#define expect(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
 
 /* ioctl() that must fail with @err. */
 #define expect_errno(err, fd, cmd, arg) do {				\
@@ -63,31 +54,10 @@ static long page_size;
 	       #cmd, _r, _r ? strerror(errno) : "success", strerror(err)); \
 } while (0)
 
-static int open_dev(int flags)
-{
-	int fd = open("/dev/vmalock", flags | O_CLOEXEC);
-
-	expect(fd >= 0, "open /dev/vmalock: %s", strerror(errno));
-	return fd;
-}
-
-static void xioctl(int fd, unsigned long cmd, void *arg, const char *what)
-{
-	expect(ioctl(fd, cmd, arg) == 0, "%s: %s", what, strerror(errno));
-}
-
-static void set_value(int fd, unsigned long cmd, uint64_t value,
-		      const char *what)
-{
-	struct vmalock_value v = { .value = value };
-
-	xioctl(fd, cmd, &v, what);
-}
-
 /* A region of @pages pages, with dirty tracking if @track. */
 static int region(uint64_t pages, bool track)
 {
-	int fd = open_dev(O_RDWR);
+	int fd = open_dev_flags(O_RDWR);
 
 	set_value(fd, VMALOCK_IOC_SET_SIZE, pages * page_size, "SET_SIZE");
 	if (track)
@@ -287,7 +257,7 @@ static int run_errors(void)
 {
 	const size_t n = 4;
 	int fd = region(n, false), other = region(n, false);
-	int ro = open_dev(O_RDONLY);
+	int ro = open_dev_flags(O_RDONLY);
 	volatile uint64_t *a = map(fd, n), *o = map(other, n), *priv;
 	struct vmalock_user_range u;
 	struct vmalock_clean c;
