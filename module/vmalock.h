@@ -4,8 +4,14 @@
  *
  * Lock order, outermost first (the kernel's own locks in brackets):
  *
+ *   region->pins_lock		a mutex: PIN pins (GUP takes mmap_lock)
+ *				under it, UNPIN and release unpin (the page
+ *				lock) under it
  *   [mmap_lock or the VMA lock]	held by every fault, ->mmap, ->open, ->close
  *     region->lock			the coarse lock
+ *       [page lock]		->page_mkwrite and CLEAN (which zaps under
+ *				it, taking i_mmap_rwsem); a private write
+ *				fault's source page; a shrink waits on it
  *       mapping->lock			faults trylock it for read; a writer
  *					takes it for write holding only
  *					region->lock
