@@ -369,7 +369,6 @@ static int run_lost_update(void)
 struct race {
 	int fd;
 	volatile uint64_t *map;
-	double end;
 	atomic_bool stop;
 	/* Per page: odd while a pin is held (set after PIN, cleared before UNPIN). */
 	atomic_ulong held[RACE_NPAGES];
@@ -432,6 +431,7 @@ static int run_clean_race(double seconds)
 	struct race *r = calloc(1, sizeof(*r));
 	pthread_t t[RACE_PINNERS];
 	unsigned long lost = 0;
+	double end;
 	size_t p;
 	int i;
 
@@ -440,8 +440,8 @@ static int run_clean_race(double seconds)
 	r->map = map(r->fd, RACE_NPAGES);
 	for (i = 0; i < RACE_PINNERS; i++)
 		expect(!pthread_create(&t[i], NULL, pinner, r), "pthread_create");
-	r->end = now() + seconds;
-	while (now() < r->end)
+	end = now() + seconds;
+	while (now() < end)
 		writeback(r);
 	atomic_store(&r->stop, true);
 	for (i = 0; i < RACE_PINNERS; i++)
@@ -479,7 +479,6 @@ static uint64_t pagemap_entry(const volatile void *addr)
 #define PM_PFN		((1ULL << 55) - 1)
 #define KPF_COMPOUND_HEAD	15
 #define KPF_COMPOUND_TAIL	16
-#define KPF_THP			22
 
 static uint64_t kpageflags(uint64_t pfn)
 {
