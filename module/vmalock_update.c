@@ -348,12 +348,14 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages,
 	}
 	if (nr_pages < old) {
 		/*
-		 * Private copies too (even_cows), as truncate_pagecache()
-		 * does: past the end every mapping raises SIGBUS, shared or
-		 * private.  Zap, then look for pins: see vmalock_invalidate().
+		 * Zap, then look for pins: see vmalock_invalidate().  Only
+		 * the entries of our own pages go first (no even_cows): they
+		 * are all GUP can pin through, and a refused shrink must keep
+		 * the private copy-on-write copies past the end, which are
+		 * data only their mapping holds.
 		 */
 		unmap_mapping_range(&region->mapping,
-				    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
+				    (loff_t)nr_pages << PAGE_SHIFT, 0, 0);
 		err = vmalock_check_pins(region, nr_pages, ULONG_MAX,
 					 skip_pinned);
 		if (err) {
@@ -362,11 +364,15 @@ int vmalock_set_size(struct vmalock_region *region, pgoff_t nr_pages,
 		}
 		pinned = vmalock_take_range(&w, nr_pages, ULONG_MAX);
 		/*
-		 * A private write fault may be copying one of the pages taken
-		 * out, holding its lock (vmalock_cow_source()): its copy goes
-		 * in after the unmap above.  Wait for each such copy, then
-		 * unmap the copies again, as truncate_pagecache() does.
+		 * Now the private copies too (even_cows), as
+		 * truncate_pagecache() does: past the end every mapping
+		 * raises SIGBUS, shared or private.  A private write fault
+		 * may be copying one of the pages taken out, holding its lock
+		 * (vmalock_cow_source()): its copy goes in after this unmap.
+		 * Wait for each such copy, then unmap the copies again.
 		 */
+		unmap_mapping_range(&region->mapping,
+				    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);
 		if (vmalock_wait_page_locks(&w))
 			unmap_mapping_range(&region->mapping,
 					    (loff_t)nr_pages << PAGE_SHIFT, 0, 1);

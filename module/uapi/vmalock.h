@@ -401,9 +401,7 @@ struct vmalock_residency {
  *	commands) a pinned page in what would change fails the call with
  *	EBUSY and changes no page of the region (the range may have been
  *	unmapped: the next access maps the same pages again).  A refused
- *	shrink has also dropped the private copy-on-write copies past the new
- *	end, as the shrink would have (a known defect: the pin check should
- *	come before that part of the zap).
+ *	shrink keeps the private copy-on-write copies past the new end too.
  * SET_DIRTY_TRACKING (@value 0 or 1): write-protect the shared writable
  *	mappings of the region, so that the first write to a page takes a
  *	fault (->page_mkwrite) that marks it dirty.  Costs that fault, once

@@ -45,6 +45,14 @@ keep() {
 	[ "$(delta "$s" unpins)" -eq 5 ]
 }
 
+@test "a shrink refused for a pin keeps the private copy-on-write copies past the new end; one that succeeds drops them" {
+	local s
+	s=$(stats_snapshot)
+	pintest busy-private
+	[ "$status" -eq 0 ]
+	[ "$(delta "$s" pinned_busy)" -eq 2 ]
+}
+
 @test "PIN, UNPIN, PIN_WRITE, CLEAN and RESIDENCY refuse bad input with their errnos" {
 	pintest errors
 	[ "$status" -eq 0 ]

@@ -6,6 +6,9 @@
  *				and a shrink (EBUSY, or kept with the skip
  *				flag); what PIN_WRITE writes is seen by every
  *				mapping; after UNPIN the same calls succeed
+ *   busy-private		a refused shrink keeps the private copy-on-write
+ *				copies past the new end; one that succeeds
+ *				drops them
  *   errors			PIN, UNPIN, PIN_WRITE, CLEAN and RESIDENCY
  *				refuse bad input with their errnos
  *   lost-update		pin a dirty page, CLEAN, write through the pin,
@@ -248,6 +251,49 @@ static int run_busy(void)
 	munmap((void *)b, n * page_size);
 	close(fd);
 	printf("busy: ok\n");
+	return 0;
+}
+
+/*
+ * A refused shrink keeps the private copy-on-write copies past the new end;
+ * a shrink that goes through drops them, as truncate does.
+ */
+static int run_busy_private(void)
+{
+	const size_t n = 8, cow = 5, pinned = 3;
+	int fd = region(n, false);
+	volatile uint64_t *a = map(fd, n);
+	volatile uint64_t *p = map_at(fd, NULL, n, 0, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE);
+	struct vmalock_size_ex sz = { .size = 2 * page_size };
+	struct vmalock_value v = { .value = 2 * page_size };
+
+	*page_at(a, cow) = 0x1111;
+	expect(*page_at(p, cow) == 0x1111, "private mapping misses page %zu",
+	       cow);
+	*page_at(p, cow) = 0xc0c0;	/* the copy only @p holds */
+	xpin(fd, page_at(a, pinned), 1);
+
+	expect_errno(EBUSY, fd, VMALOCK_IOC_SET_SIZE_EX, &sz);
+	expect(*page_at(p, cow) == 0xc0c0,
+	       "SET_SIZE_EX refused, yet the private copy reads %#llx",
+	       (unsigned long long)*page_at(p, cow));
+	expect_errno(EBUSY, fd, VMALOCK_IOC_SET_SIZE, &v);
+	expect(*page_at(p, cow) == 0xc0c0,
+	       "SET_SIZE refused, yet the private copy reads %#llx",
+	       (unsigned long long)*page_at(p, cow));
+	expect(*page_at(a, cow) == 0x1111, "shared page %zu changed", cow);
+
+	xunpin(fd, page_at(a, pinned), 1);
+	set_value(fd, VMALOCK_IOC_SET_SIZE, 2 * page_size, "SET_SIZE shrink");
+	set_value(fd, VMALOCK_IOC_SET_SIZE, n * page_size, "SET_SIZE grow");
+	expect(*page_at(p, cow) == 0,
+	       "the private copy survived a shrink: %#llx",
+	       (unsigned long long)*page_at(p, cow));
+	munmap((void *)a, n * page_size);
+	munmap((void *)p, n * page_size);
+	close(fd);
+	printf("busy-private: ok\n");
 	return 0;
 }
 
@@ -836,6 +882,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "busy"))
 		return run_busy();
+	if (!strcmp(cmd, "busy-private"))
+		return run_busy_private();
 	if (!strcmp(cmd, "errors"))
 		return run_errors();
 	if (!strcmp(cmd, "lost-update"))
@@ -848,7 +896,7 @@ int main(int argc, char **argv)
 		return run_residency_race(seconds_arg(argc, argv));
 	if (!strcmp(cmd, "walk-munmap"))
 		return run_walk_munmap(seconds_arg(argc, argv));
-	fprintf(stderr, "usage: pintest busy|errors|lost-update|residency\n"
+	fprintf(stderr, "usage: pintest busy|busy-private|errors|lost-update|residency\n"
 		"       pintest clean-race|residency-race|walk-munmap [SECONDS]\n");
 	return 2;
 }
