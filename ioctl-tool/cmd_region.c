@@ -14,12 +14,12 @@ const struct vmalockctl_cmd cmd_region = {
 	"Read the state of the region of file descriptor N, an open\n"
 	"/dev/vmalock inherited from the caller, with VMALOCK_IOC_REGION_INFO\n"
 	"and print one 'key: value' per line:\n"
-	"  size      bytes\n"
-	"  order     preferred folio order of first-touch faults\n"
-	"  mode      lock mode of the fault path: mmap, vma or spec (a mode\n"
-	"            this tool does not know prints as unknown(N))\n"
-	"  mappings  number of mappings (VMAs) of the region, in any process\n"
-	"  pages     pages the region holds\n"
+	"  size_bytes  the region's size\n"
+	"  order       preferred folio order of first-touch faults\n"
+	"  mode        lock mode of the fault path: mmap, vma or spec (a mode\n"
+	"              this tool does not know prints as unknown(N))\n"
+	"  mappings    number of mappings (VMAs) of the region, in any process\n"
+	"  pages       pages the region holds\n"
 	"\n"
 	"A region lives only as long as its open file, so open it in the\n"
 	"shell and pass the descriptor:\n"
@@ -65,14 +65,14 @@ static int region_run(int argc, char **argv)
 	}
 	if (ra.json) {
 		json_open(&j, stdout);
-		json_u64(&j, "size", info.size);
+		json_u64(&j, "size_bytes", info.size);
 		json_u64(&j, "order", info.order);
 		json_str(&j, "mode", mode);
 		json_u64(&j, "mappings", info.mappings);
 		json_u64(&j, "pages", info.pages);
 		json_close(&j);
 	} else {
-		printf("size: %" PRIu64 "\n", (uint64_t)info.size);
+		printf("size_bytes: %" PRIu64 "\n", (uint64_t)info.size);
 		printf("order: %u\n", info.order);
 		printf("mode: %s\n", mode);
 		printf("mappings: %u\n", info.mappings);

@@ -59,9 +59,9 @@ const struct vmalockctl_cmd cmd_touch = {
 	"      --order ORDER    first set the region's preferred folio order\n"
 	"                       (see 'vmalockctl order --help')\n"
 	"  -n, --pages N        pages to map and touch (default 16)\n"
-	"  -o, --offset PAGE    first page of the region to map (default 0)\n"
+	"      --offset PAGE    first page of the region to map (default 0)\n"
 	"  -w, --write          write a stamp instead of reading\n"
-	"  -p, --private        MAP_PRIVATE instead of MAP_SHARED\n"
+	"      --private        MAP_PRIVATE instead of MAP_SHARED\n"
 	"  -t, --threads T      touching threads, 1..1024 (default 1; at most N\n"
 	"                       are used)\n"
 	"      --verify         after all threads finish, re-read every page: a\n"
@@ -581,7 +581,7 @@ static void touch_print_json(const struct touch_opts *o,
 
 	json_open(&j, stdout);
 	json_u64(&j, "pages", o->pages);
-	json_u64(&j, "offset", o->offset);
+	json_u64(&j, "offset_pages", o->offset);
 	json_u64(&j, "threads", res->threads);
 	json_bool(&j, "write", o->write);
 	json_bool(&j, "private", o->private_map);
@@ -674,15 +674,17 @@ enum {
 	OPT_MODE,
 	OPT_ORDER,
 	OPT_EXPECT,
+	OPT_OFFSET,
+	OPT_PRIVATE,
 };
 
 static int touch_parse(int argc, char **argv, struct touch_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "pages",   required_argument, NULL, 'n' },
-		{ "offset",  required_argument, NULL, 'o' },
+		{ "offset",  required_argument, NULL, OPT_OFFSET },
 		{ "write",   no_argument,       NULL, 'w' },
-		{ "private", no_argument,       NULL, 'p' },
+		{ "private", no_argument,       NULL, OPT_PRIVATE },
 		{ "threads", required_argument, NULL, 't' },
 		/* No short form: -V is --version elsewhere. */
 		{ "verify",  no_argument,       NULL, OPT_VERIFY },
@@ -699,20 +701,20 @@ static int touch_parse(int argc, char **argv, struct touch_opts *o)
 	opterr = 0;
 	optind = 1;
 	while (!ret &&
-	       (c = getopt_long(argc, argv, ":n:o:wpt:jh", longopts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":n:wt:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			ret = parse_u64_option(&cmd_touch, "--pages", optarg,
 					       1, UINT64_MAX, &o->pages);
 			break;
-		case 'o':
+		case OPT_OFFSET:
 			ret = parse_u64_option(&cmd_touch, "--offset", optarg,
 					       0, UINT64_MAX, &o->offset);
 			break;
 		case 'w':
 			o->write = true;
 			break;
-		case 'p':
+		case OPT_PRIVATE:
 			o->private_map = true;
 			break;
 		case 't':

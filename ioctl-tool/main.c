@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 	} else {
 		cmd = find_command(name);
+		messages_init(name, argc - 1, argv + 1);
 		ret = cmd ? cmd->run(argc - 1, argv + 1) : unknown_command(name);
 	}
 	/* A full disk or closed pipe must not pass for success. */

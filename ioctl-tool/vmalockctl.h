@@ -10,6 +10,7 @@
 #ifndef VMALOCKCTL_H
 #define VMALOCKCTL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +18,10 @@
 
 #include <vmalock.h>
 
-#define VMALOCKCTL_VERSION	"0.1.0"
+/* From dkms.conf, by the Makefile: the tool and the module share a version. */
+#ifndef VMALOCKCTL_VERSION
+#error "VMALOCKCTL_VERSION is set by ioctl-tool/Makefile"
+#endif
 #define VMALOCK_DEV_PATH	"/dev/" VMALOCK_DEVICE_NAME
 #define VMALOCK_SYSFS_DIR	"/sys/module/" VMALOCK_DEVICE_NAME
 
@@ -56,12 +60,26 @@ extern const struct vmalockctl_cmd cmd_stress;
 extern const struct vmalockctl_cmd cmd_fuzz;
 extern const struct vmalockctl_cmd cmd_bench;
 
-/* messages.c: everything to stderr is prefixed "vmalockctl: ". */
+/* messages.c: everything to stderr is prefixed "vmalockctl: ", or JSON. */
+void messages_init(const char *command, int argc, char **argv);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_error(const struct vmalockctl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void print_cmd_help(const struct vmalockctl_cmd *cmd, FILE *f);
+
+/* progress.c: a line on stderr every few seconds of a long run. */
+struct progress {
+	bool on;
+	uint64_t start_ns, next_ns, interval_ns;
+};
+
+void progress_init(struct progress *p, bool forced, bool json);
+uint64_t progress_elapsed_s(const struct progress *p);
+bool progress_due(struct progress *p);
+void progress_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_join(pthread_t tid, struct progress *p,
+		   void (*report)(void *arg), void *arg);
 
 /* options.c: getopt_long glue and strict number parsing. */
 int option_error(const struct vmalockctl_cmd *cmd, char **argv, int c);

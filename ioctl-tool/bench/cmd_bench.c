@@ -60,12 +60,14 @@ const struct vmalockctl_cmd cmd_bench = {
 	"\n"
 	"Options:\n"
 	"  -n, --pages N     pages per sample, a multiple of 512 (default 16384)\n"
-	"  -r, --reps R      repetitions of each row (default 5)\n"
+	"      --reps R      repetitions of each row (default 5)\n"
 	"  -t, --threads T   sweeping threads, 1..64 (default 1)\n"
-	"  -s, --sweep       every thread count from 1 to T, not only T\n"
+	"      --sweep       every thread count from 1 to T, not only T\n"
 	"  -l, --loads LIST  comma-separated loads, or all (default alone)\n"
 	"  -c, --configs LIST  comma-separated configurations (default all)\n"
 	"  -q, --quick       1024 pages, 2 repetitions: a smoke run\n"
+	"      --progress    a progress line on stderr every 5 s even when it\n"
+	"                    is not a terminal (never with --json to a pipe)\n"
 	"  -j, --json        one JSON object per row, a line each\n"
 	"  -o, --output FILE also write the JSON rows to FILE\n"
 	"  -h, --help        show this help\n"
@@ -92,7 +94,7 @@ const struct vmalockctl_cmd cmd_bench = {
 
 struct bench_opts {
 	uint64_t pages, reps, threads;
-	bool sweep, json;
+	bool sweep, json, progress;
 	const char *output;	/* also write the JSON rows here */
 	unsigned int loads;	/* bit per enum bench_load */
 	const char *configs;	/* comma-separated names, or NULL for all */
@@ -137,13 +139,17 @@ static bool in_list(const char *list, const char *name)
 	return false;
 }
 
+/* Options with no short form: -r and -s mean --reset and --seed elsewhere. */
+enum { OPT_REPS = 0x100, OPT_SWEEP, OPT_PROGRESS };
+
 static int bench_parse(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "pages", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'r' },
+		{ "reps", required_argument, NULL, OPT_REPS },
 		{ "threads", required_argument, NULL, 't' },
-		{ "sweep", no_argument, NULL, 's' },
+		{ "sweep", no_argument, NULL, OPT_SWEEP },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "loads", required_argument, NULL, 'l' },
 		{ "configs", required_argument, NULL, 'c' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -159,7 +165,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 
 	*o = (struct bench_opts){ .pages = 16384, .reps = 5, .threads = 1,
 				  .loads = 1U << BENCH_LOAD_NONE };
-	while ((c = getopt_long(argc, argv, "n:r:t:sl:c:qjo:h", longopts,
+	while ((c = getopt_long(argc, argv, "n:t:l:c:qjo:h", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -169,7 +175,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 			if (o->pages % 512)
 				return usage_error(&cmd_bench, "--pages must be a multiple of 512");
 			break;
-		case 'r':
+		case OPT_REPS:
 			if (parse_u64_option(&cmd_bench, "--reps", optarg, 1,
 					     1000, &o->reps))
 				return EXIT_USAGE;
@@ -179,7 +185,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 					     BENCH_MAX_THREADS, &o->threads))
 				return EXIT_USAGE;
 			break;
-		case 's':
+		case OPT_SWEEP:
 			o->sweep = true;
 			break;
 		case 'l':
@@ -193,6 +199,9 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case 'q':
 			o->pages = 1024;
 			o->reps = 2;
+			break;
+		case OPT_PROGRESS:
+			o->progress = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -320,8 +329,9 @@ static struct bench_row *bench_rows(const struct bench_opts *o,
 
 static int bench_run(int argc, char **argv)
 {
-	size_t nrows = 0, i, invalid = 0;
+	size_t nrows = 0, i, invalid = 0, todo = 0, done = 0;
 	struct vmalock_version ver;
+	struct progress pg;
 	struct bench_row *rows;
 	struct bench_opts o;
 	FILE *out = NULL;
@@ -349,10 +359,22 @@ static int bench_run(int argc, char **argv)
 	for (i = 0; i < nrows && rows[i].skipped; i++)
 		;
 	ret = i < nrows ? bench_one(&rows[i], true) : 0;
+	for (i = 0; i < nrows; i++)
+		todo += !rows[i].skipped;
+	todo *= o.reps;
+	progress_init(&pg, o.progress, o.json);
 	for (rep = 0; rep < o.reps && !ret; rep++)
-		for (i = 0; i < nrows && !ret; i++)
-			if (!rows[i].skipped)
-				ret = bench_one(&rows[i], false);
+		for (i = 0; i < nrows && !ret; i++) {
+			if (rows[i].skipped)
+				continue;
+			ret = bench_one(&rows[i], false);
+			done++;
+			if (progress_due(&pg))
+				progress_line("bench: %zu of %zu samples (repetition %"
+					      PRIu64 " of %" PRIu64 "), %" PRIu64 " s",
+					      done, todo, rep + 1, o.reps,
+					      progress_elapsed_s(&pg));
+		}
 	bench_knobs_restore();
 	if (ret)
 		return 1;

@@ -62,11 +62,13 @@ const struct vmalockctl_cmd cmd_fuzz = {
 	"and --threads replay the same calls (see 'sequence' below).\n"
 	"\n"
 	"Options:\n"
-	"      --seed N       seed, 0..2^64-1 (default: from the clock)\n"
+	"  -s, --seed N       seed, 0..2^64-1 (default: from the clock)\n"
 	"      --ops N        steps in all, shared by the threads (default 20000)\n"
 	"      --seconds S    stop after S seconds, 1..86400, even if steps\n"
 	"                     remain (default 60)\n"
 	"  -t, --threads N    threads, 1..64 (default 4)\n"
+	"      --progress     a progress line on stderr every 5 s even when it\n"
+	"                     is not a terminal (never with --json to a pipe)\n"
 	"  -j, --json         print the report as one JSON object\n"
 	"  -h, --help         show this help\n",
 	.help_extra = fuzz_help_extra,
@@ -82,7 +84,7 @@ static void fuzz_help_extra(FILE *f)
 		"  seed, threads         of the run (the seed also goes to stderr at\n"
 		"                        the start when it came from the clock)\n"
 		"  ops, elapsed_ns,      steps done, how long they took, the rate\n"
-		"  ops_per_sec\n"
+		"  ops_per_s\n"
 		"  sequence              hash of every call generated, per thread in\n"
 		"                        order: the same for the same seed, threads\n"
 		"                        and ops, unless --seconds cut the run short\n"
@@ -270,6 +272,16 @@ static int fuzz_start_threads(struct fuzz *fz, uint64_t *created)
 	return err ? -1 : 0;
 }
 
+static void fuzz_progress(void *arg)
+{
+	struct fuzz *fz = arg;
+
+	progress_line("fuzz: %" PRIu64 " s of at most %" PRIu64 ", %" PRIu64
+		      " findings so far",
+		      progress_elapsed_s(&fz->progress), fz->o.seconds,
+		      atomic_load(&fz->findings));
+}
+
 /* Threads, gate, join; returns the elapsed time or 0 if never started. */
 static uint64_t fuzz_run_threads(struct fuzz *fz)
 {
@@ -282,9 +294,11 @@ static uint64_t fuzz_run_threads(struct fuzz *fz)
 		start = fuzz_now_ns();
 		fz->deadline_ns = start + fz->o.seconds * 1000000000ULL;
 	}
+	progress_init(&fz->progress, fz->o.progress, fz->o.json);
 	fuzz_release(fz, go);
 	for (t = 0; t < created; t++)
-		pthread_join(fz->threads[t].tid, NULL);
+		progress_join(fz->threads[t].tid, &fz->progress, fuzz_progress,
+			      fz);
 	if (!go) {
 		atomic_store(&fz->failed, true);
 		return 0;
@@ -382,7 +396,7 @@ static void fuzz_print_text(const struct fuzz *fz, const struct fuzz_report *r)
 	printf("threads: %" PRIu64 "\n", fz->o.threads);
 	printf("ops: %" PRIu64 "\n", r->ops);
 	printf("elapsed_ns: %" PRIu64 "\n", r->elapsed_ns);
-	printf("ops_per_sec: %" PRIu64 "\n", fuzz_rate(r));
+	printf("ops_per_s: %" PRIu64 "\n", fuzz_rate(r));
 	printf("sequence: 0x%016" PRIx64 "\n", r->hash);
 	printf("classes:");
 	for (i = 0; i < OP_NR; i++)
@@ -410,7 +424,7 @@ static void fuzz_print_json(const struct fuzz *fz, const struct fuzz_report *r)
 	json_u64(&j, "threads", fz->o.threads);
 	json_u64(&j, "ops", r->ops);
 	json_u64(&j, "elapsed_ns", r->elapsed_ns);
-	json_u64(&j, "ops_per_sec", fuzz_rate(r));
+	json_u64(&j, "ops_per_s", fuzz_rate(r));
 	/* A string: jq's numbers are doubles, and would round it. */
 	snprintf(buf, sizeof(buf), "0x%016" PRIx64, r->hash);
 	json_str(&j, "sequence", buf);
@@ -435,18 +449,19 @@ static void fuzz_print_json(const struct fuzz *fz, const struct fuzz_report *r)
 /* Options                                                             */
 
 enum {
-	OPT_SEED = 0x100,
-	OPT_OPS,
+	OPT_OPS = 0x100,
 	OPT_SECONDS,
+	OPT_PROGRESS,
 };
 
 static int fuzz_parse(int argc, char **argv, struct fuzz_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "seed",    required_argument, NULL, OPT_SEED },
+		{ "seed",    required_argument, NULL, 's' },
 		{ "ops",     required_argument, NULL, OPT_OPS },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "threads", required_argument, NULL, 't' },
+		{ "progress", no_argument,      NULL, OPT_PROGRESS },
 		{ "json",    no_argument,       NULL, 'j' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -456,9 +471,9 @@ static int fuzz_parse(int argc, char **argv, struct fuzz_opts *o)
 	opterr = 0;
 	optind = 1;
 	while (!ret &&
-	       (c = getopt_long(argc, argv, ":t:jh", longopts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":s:t:jh", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_SEED:
+		case 's':
 			ret = parse_u64_option(&cmd_fuzz, "--seed", optarg, 0,
 					       UINT64_MAX, &o->seed);
 			o->have_seed = true;
@@ -476,6 +491,9 @@ static int fuzz_parse(int argc, char **argv, struct fuzz_opts *o)
 			ret = parse_u64_option(&cmd_fuzz, "--threads", optarg,
 					       1, FUZZ_MAX_THREADS,
 					       &o->threads);
+			break;
+		case OPT_PROGRESS:
+			o->progress = true;
 			break;
 		case 'j':
 			o->json = true;

@@ -214,6 +214,7 @@ struct fuzz_opts {
 	uint64_t threads;
 	bool have_seed;
 	bool json;
+	bool progress;		/* progress lines even off a terminal */
 };
 
 struct fuzz {
@@ -241,6 +242,7 @@ struct fuzz {
 	pthread_cond_t start_cond;
 	bool go, abort;
 	struct fuzz_thread *threads;
+	struct progress progress;
 };
 
 /* Allowed results of a call, as a set. */

@@ -50,11 +50,11 @@ const struct vmalockctl_cmd cmd_stress = {
 	"\n"
 	"Options:\n"
 	"  -s, --seed N        seed (default: from the clock; always printed)\n"
-	"  -n, --ops N         stop after N operations in all (default 100000)\n"
-	"  -t, --seconds N     stop after N seconds (default 10)\n"
-	"  -T, --threads N     worker threads, 1-64 (default 4)\n"
+	"      --ops N         stop after N operations in all (default 100000)\n"
+	"      --seconds N     stop after N seconds (default 10)\n"
+	"  -t, --threads N     worker threads, 1-64 (default 4)\n"
 	"      --regions N     regions open at once, 1-8 (default 2)\n"
-	"      --pages N       size of a new region, in pages (default 256)\n"
+	"  -n, --pages N       size of a new region, in pages (default 256)\n"
 	"      --max-pages N   set-size and mappings stay below (default 1024,\n"
 	"                      at most 4096)\n"
 	"      --max-order N   set-order picks 0..N (default 9)\n"
@@ -67,6 +67,8 @@ const struct vmalockctl_cmd cmd_stress = {
 	"      --corrupt-one   test the checker: store one stamp through a\n"
 	"                      shared mapping without publishing it; the run\n"
 	"                      must then fail\n"
+	"      --progress      a progress line on stderr every 5 s even when it\n"
+	"                      is not a terminal (never with --json to a pipe)\n"
 	"  -j, --json          print the summary as one JSON object\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -76,17 +78,18 @@ const struct vmalockctl_cmd cmd_stress = {
 };
 
 enum {
-	OPT_REGIONS = 256, OPT_PAGES, OPT_MAX_PAGES, OPT_MAX_ORDER, OPT_MODE,
+	OPT_OPS = 256, OPT_SECONDS, OPT_REGIONS, OPT_MAX_PAGES, OPT_MAX_ORDER, OPT_MODE,
 	OPT_REOPENS, OPT_NO_FORK, OPT_NO_PAGE_CHECK, OPT_CORRUPT_ONE,
+	OPT_PROGRESS,
 };
 
 static const struct option stress_long_opts[] = {
 	{ "seed", required_argument, NULL, 's' },
-	{ "ops", required_argument, NULL, 'n' },
-	{ "seconds", required_argument, NULL, 't' },
-	{ "threads", required_argument, NULL, 'T' },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "threads", required_argument, NULL, 't' },
 	{ "regions", required_argument, NULL, OPT_REGIONS },
-	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "pages", required_argument, NULL, 'n' },
 	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
 	{ "max-order", required_argument, NULL, OPT_MAX_ORDER },
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -94,6 +97,7 @@ static const struct option stress_long_opts[] = {
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
 	{ "no-page-check", no_argument, NULL, OPT_NO_PAGE_CHECK },
 	{ "corrupt-one", no_argument, NULL, OPT_CORRUPT_ONE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -125,22 +129,22 @@ static int stress_parse(int argc, char **argv, struct stress_opts *o)
 	};
 	opterr = 0;
 	optind = 1;
-	while (!ret && (c = getopt_long(argc, argv, ":s:n:t:T:jh",
+	while (!ret && (c = getopt_long(argc, argv, ":s:n:t:jh",
 					stress_long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			ret = parse_u64_option(&cmd_stress, "--seed", optarg, 0,
 					       UINT64_MAX, &o->seed);
 			break;
-		case 'n':
+		case OPT_OPS:
 			ret = parse_u64_option(&cmd_stress, "--ops", optarg, 1,
 					       UINT64_MAX, &o->ops);
 			break;
-		case 't':
+		case OPT_SECONDS:
 			ret = parse_u64_option(&cmd_stress, "--seconds", optarg,
 					       1, 86400 * 7, &o->seconds);
 			break;
-		case 'T':
+		case 't':
 			ret = parse_uint_opt("--threads", optarg, 1,
 					     STRESS_MAX_THREADS, &o->threads);
 			break;
@@ -148,7 +152,7 @@ static int stress_parse(int argc, char **argv, struct stress_opts *o)
 			ret = parse_uint_opt("--regions", optarg, 1,
 					     STRESS_MAX_REGIONS, &o->regions);
 			break;
-		case OPT_PAGES:
+		case 'n':
 			ret = parse_uint_opt("--pages", optarg, 1,
 					     STRESS_MAX_PAGES, &o->pages);
 			break;
@@ -178,6 +182,9 @@ static int stress_parse(int argc, char **argv, struct stress_opts *o)
 			break;
 		case OPT_CORRUPT_ONE:
 			o->corrupt_one = true;
+			break;
+		case OPT_PROGRESS:
+			o->progress = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -263,7 +270,7 @@ static const unsigned int stress_counters[] = {
 struct stress_result {
 	struct stress_thread total;
 	uint64_t delta[VMALOCK_STAT_NR];
-	uint64_t elapsed_ms;
+	uint64_t elapsed_ns;
 	/* Page accounting; valid when checked. */
 	bool checked;
 	int64_t baseline;	/* allocated - freed before the run */
@@ -410,8 +417,8 @@ static void stress_print_text(struct stress *s, struct stress_result *r,
 	       s->o.max_pages, stress_mode_name(s));
 	printf("ran %" PRIu64 " operations in %" PRIu64 ".%03" PRIu64
 	       " s, and drew %" PRIu64 " that had nothing to act on\n",
-	       stress_total(sum->ops), r->elapsed_ms / 1000,
-	       r->elapsed_ms % 1000, stress_total(sum->skipped));
+	       stress_total(sum->ops), r->elapsed_ns / 1000000000,
+	       r->elapsed_ns / 1000000 % 1000, stress_total(sum->skipped));
 	printf("operations (done / nothing to act on / allowed errors):\n");
 	for (k = 0; k < OP_NR; k++)
 		printf("  %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
@@ -463,7 +470,7 @@ static void stress_print_json(struct stress *s, struct stress_result *r,
 	json_u64(&j, "regions", s->o.regions);
 	json_str(&j, "mode", stress_mode_name(s));
 	json_u64(&j, "ops", stress_total(sum->ops));
-	json_u64(&j, "elapsed_ms", r->elapsed_ms);
+	json_u64(&j, "elapsed_ns", r->elapsed_ns);
 	stress_json_per_op(&j, "done", sum->ops);
 	stress_json_per_op(&j, "skipped", sum->skipped);
 	stress_json_per_op(&j, "errors", sum->errors);
@@ -527,6 +534,18 @@ static int stress_setup(struct stress *s)
 	return 0;
 }
 
+static void stress_progress(void *arg)
+{
+	struct stress *s = arg;
+
+	progress_line("stress: %" PRIu64 " s of %" PRIu64 ", %" PRIu64
+		      " of %" PRIu64 " operations started, %s",
+		      progress_elapsed_s(&s->progress), s->o.seconds,
+		      atomic_load(&s->shared->ops_started), s->o.ops,
+		      atomic_load(&s->shared->failed) ? "FAILED" :
+		      "no mismatch so far");
+}
+
 static int stress_run(int argc, char **argv)
 {
 	uint64_t before[VMALOCK_STAT_NR], start;
@@ -554,6 +573,7 @@ static int stress_run(int argc, char **argv)
 		return 1;
 	}
 
+	progress_init(&s.progress, s.o.progress, s.o.json);
 	start = stress_now_ns();
 	s.deadline_ns = start + s.o.seconds * 1000000000ULL;
 	for (i = 0; i < s.o.threads; i++) {
@@ -566,8 +586,8 @@ static int stress_run(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < s.o.threads; i++)
-		pthread_join(t[i].tid, NULL);
-	res.elapsed_ms = (stress_now_ns() - start) / 1000000;
+		progress_join(t[i].tid, &s.progress, stress_progress, &s);
+	res.elapsed_ns = stress_now_ns() - start;
 
 	stress_sum(&s, t, &res.total);
 	ok = stress_close_and_account(&s, stats_fd, before, &res) == 0;

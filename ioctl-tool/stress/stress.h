@@ -163,6 +163,7 @@ struct stress_opts {
 	bool page_check;
 	bool corrupt_one;		/* test the checker: one unpublished store */
 	bool json;
+	bool progress;			/* progress lines even off a terminal */
 };
 
 struct stress {
@@ -176,6 +177,7 @@ struct stress {
 	_Atomic bool corrupted;
 	struct stress_slot slots[STRESS_MAX_REGIONS];
 	uint64_t deadline_ns;
+	struct progress progress;
 };
 
 /* stress_model.c */

@@ -115,7 +115,7 @@ generation() {
 	"$CTL" fill --fd $fd 0 64K 0x5a5a
 	run -0 "$CTL" region --fd $fd --json
 	echo "$output"
-	jq -e '.size == 1048576 and .order == 2 and .mode == "spec" and .pages == 16' <<<"$output"
+	jq -e '.size_bytes == 1048576 and .order == 2 and .mode == "spec" and .pages == 16' <<<"$output"
 	run -0 "$CTL" touch --fd $fd --pages 16 --expect 0x5a5a
 	"$CTL" invalidate --fd $fd 0 8K
 	run -0 "$CTL" touch --fd $fd --pages 2 --expect 0

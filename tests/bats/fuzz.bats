@@ -42,7 +42,7 @@ fuzz() {
 
 # The report without what depends on timing.
 fuzz_results() {
-	jq -S 'del(.elapsed_ns, .ops_per_sec)' <<<"$FUZZ"
+	jq -S 'del(.elapsed_ns, .ops_per_s)' <<<"$FUZZ"
 }
 
 @test "a seeded run from 4 threads: no finding, every outcome seen" {
@@ -112,4 +112,11 @@ fuzz_results() {
 	run -2 "$CTL" fuzz unexpected
 	run -0 "$CTL" fuzz --help
 	[[ "$output" == *"Usage: vmalockctl fuzz"* ]]
+}
+
+@test "fuzz --progress prints a progress line every 5 s; none with --json to a pipe" {
+	run -0 --separate-stderr "$CTL" fuzz --seed 5 --threads 2 --ops 1000000000 --seconds 6 --progress
+	grep -E '^fuzz: [0-9]+ s of at most 6, 0 findings so far$' <<<"$stderr"
+	run -0 --separate-stderr "$CTL" fuzz --seed 5 --threads 2 --ops 1000000000 --seconds 6 --progress --json
+	! grep -E '^fuzz: [0-9]+ s of' <<<"$stderr"
 }

@@ -56,3 +56,22 @@ teardown() { vmalock_teardown; }
 	run "$CTL" stress --mode bogus
 	[ "$status" -eq 2 ]
 }
+
+# Progress lines: "stress: 5 s of 6, N of M operations started, ...".
+@test "stress prints progress on a terminal or with --progress, never with --json to a pipe" {
+	local long=(--seed 3 --threads 2 --ops 1000000000 --seconds 6)
+	load_vmalock
+	run -0 --separate-stderr "$CTL" stress "${long[@]}" --progress
+	echo "$stderr"
+	grep -E '^stress: [0-9]+ s of 6, [0-9]+ of 1000000000 operations started, no mismatch so far$' <<<"$stderr"
+	# Off a terminal and without --progress: none.
+	run -0 --separate-stderr "$CTL" stress "${long[@]}"
+	! grep -E '^stress: [0-9]+ s of' <<<"$stderr"
+	# --json to a pipe: none, even when asked for.
+	run -0 --separate-stderr "$CTL" stress "${long[@]}" --json --progress
+	! grep -E '^stress: [0-9]+ s of' <<<"$stderr"
+	jq -e '.elapsed_ns >= 6000000000' <<<"$output"
+	# On a terminal (script(1) gives it one): by itself.
+	run -0 script -qec "$CTL stress ${long[*]}" /dev/null
+	grep -E 'stress: [0-9]+ s of 6, ' <<<"$output"
+}

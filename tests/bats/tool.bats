@@ -60,3 +60,52 @@ teardown() { vmalock_teardown; }
 	[[ "$output" == *"/nonexistent/vmalock.ko"* ]]
 	! module_loaded
 }
+
+# Every "-x, --long" pair in every command's --help, as "COMMAND -x --long".
+short_options() {
+	local cmd
+	for cmd in $("$CTL" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }'); do
+		"$CTL" "$cmd" --help | sed -nE "s/^ +(-[a-zA-Z]), (--[a-z-]+).*/$cmd \1 \2/p"
+	done
+}
+
+@test "a short option means the same long option in every command" {
+	local pairs
+	pairs=$(short_options)
+	echo "$pairs"
+	[ "$(wc -l <<<"$pairs")" -gt 20 ]
+	# One long option per short one, whatever the command.
+	[ -z "$(awk '{ print $2, $3 }' <<<"$pairs" | sort -u | awk '{ print $1 }' | uniq -d)" ]
+	# The ones the README's conventions table names.
+	for want in "-t --threads" "-n --pages" "-s --seed" "-j --json" "-h --help"; do
+		awk '{ print $2, $3 }' <<<"$pairs" | grep -qx -- "$want"
+	done
+	# Seconds and operations have no short form anywhere.
+	! grep -E -- ' --(seconds|ops)$' <<<"$pairs"
+}
+
+@test "with --json, or VMALOCKCTL_JSON_ERRORS=1, errors are one JSON object on stderr" {
+	run -2 --separate-stderr "$CTL" touch --json --no-such-option
+	[ -z "$output" ]
+	jq -e '.level == "error" and .kind == "usage" and .command == "touch" and
+		(.message | test("no-such-option")) and .hint == "vmalockctl touch --help"' <<<"$stderr"
+	# Runtime: the module is not loaded.
+	run -1 --separate-stderr "$CTL" stats --json
+	jq -e '.kind == "runtime" and (.message | test("vmalockctl load"))' <<<"$stderr"
+	run -1 --separate-stderr env VMALOCKCTL_JSON_ERRORS=1 "$CTL" fill --fd 9 0 4096 1
+	jq -e '.kind == "runtime" and .command == "fill"' <<<"$stderr"
+	# Without either, the usual text.
+	run -2 --separate-stderr "$CTL" touch --no-such-option
+	[[ "$stderr" == "vmalockctl: touch: unknown option '--no-such-option'"* ]]
+}
+
+@test "the tool, the module and dkms.conf carry one version" {
+	local want
+	want=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TOP/dkms.conf")
+	run -0 "$CTL" --version
+	[[ "$output" == "vmalockctl $want (abi "* ]]
+	load_vmalock
+	run -0 "$CTL" info
+	grep -x "module: $want" <<<"$output"
+	grep -x "tool_version: $want" <<<"$output"
+}
