@@ -2,6 +2,8 @@
 #
 # vmalock: the two commands a newcomer needs are
 #   make demo    build, boot a guest, load vmalock, fault from several threads
+#   make shell   a root shell in a guest (KVER=..., default 6.12) with vmalock
+#                loaded and vmalockctl on the PATH
 #   make check   everything: deps, build, lint, every test suite on every
 #                kernel, then on a 6.12 debug kernel (KASAN, lockdep)
 #
@@ -26,7 +28,7 @@ KVERS := $(shell $(TOP)/scripts/kernels.sh)
 endif
 KDIR ?=
 
-.PHONY: all modules tool helpers deps lint test check check-debug demo bench \
+.PHONY: all modules tool helpers deps lint test check check-debug demo shell bench \
 	dkms-install dkms-remove clean
 
 all: modules tool helpers
@@ -63,6 +65,9 @@ check-debug: deps
 
 demo: all
 	$(TOP)/scripts/demo.sh
+
+shell: all
+	$(TOP)/scripts/shell.sh $(KVER)
 
 bench: all
 	$(TOP)/scripts/bench.sh $(KVER)

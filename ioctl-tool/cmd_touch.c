@@ -76,7 +76,8 @@ const struct vmalockctl_cmd cmd_touch = {
 	"  -h, --help           show this help\n"
 	"\n"
 	"Report (text: 'key: value' per line; JSON: the same keys):\n"
-	"  pages, offset, threads  what was touched (threads actually used)\n"
+	"  pages, offset_pages,    what was touched (threads actually used)\n"
+	"  threads\n"
 	"  write, private          yes/no (JSON: true/false)\n"
 	"  mode, order             the region's lock mode and preferred folio\n"
 	"                          order when touched\n"
@@ -535,7 +536,7 @@ static void touch_print_text(const struct touch_opts *o,
 	bool any;
 
 	printf("pages: %" PRIu64 "\n", o->pages);
-	printf("offset: %" PRIu64 "\n", o->offset);
+	printf("offset_pages: %" PRIu64 "\n", o->offset);
 	printf("threads: %" PRIu64 "\n", res->threads);
 	printf("write: %s\n", o->write ? "yes" : "no");
 	printf("private: %s\n", o->private_map ? "yes" : "no");
