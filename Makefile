@@ -17,6 +17,9 @@
 # make check-debug every suite on a self-built 6.12 debug kernel (KASAN,
 #                  lockdep, DEBUG_VM): about 19 min to build it once
 # make dkms-install / dkms-remove   install the module through dkms
+# make install / uninstall   vmalockctl, vmalock-stress, their man pages and
+#                  the completion under PREFIX (default /usr/local); DESTDIR
+#                  for staging.  Builds the tool first if it is not built.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -28,8 +31,23 @@ KVERS := $(shell $(TOP)/scripts/kernels.sh)
 endif
 KDIR ?=
 
+# make install: the GNU names, so that a packager's DESTDIR and PREFIX work.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL ?= install
+sbindir := $(PREFIX)/sbin
+man8dir := $(PREFIX)/share/man/man8
+bashcompdir := $(PREFIX)/share/bash-completion/completions
+# vmalock-stress finds its helpers here, as ../lib/vmalock from its sbin.
+libexecdir := $(PREFIX)/lib/vmalock
+# Everything install puts, and so everything uninstall removes.
+INSTALLED := $(sbindir)/vmalockctl $(sbindir)/vmalock-stress \
+	$(man8dir)/vmalockctl.8 $(man8dir)/vmalock-stress.8 \
+	$(bashcompdir)/vmalockctl \
+	$(libexecdir)/check-kernel-log $(libexecdir)/log-patterns
+
 .PHONY: all modules tool helpers deps lint test check check-debug demo shell bench \
-	dkms-install dkms-remove clean
+	dkms-install dkms-remove install uninstall clean
 
 all: modules tool helpers
 
@@ -77,6 +95,24 @@ dkms-install:
 
 dkms-remove:
 	$(TOP)/scripts/dkms.sh remove
+
+# Depends on the tool's build, which is a no-op once "make" has run: a
+# "sudo make install" after "make" builds nothing as root.
+install: tool
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(man8dir) \
+		$(DESTDIR)$(bashcompdir) $(DESTDIR)$(libexecdir)
+	$(INSTALL) -m 0755 ioctl-tool/vmalockctl $(DESTDIR)$(sbindir)/vmalockctl
+	$(INSTALL) -m 0755 tests/stress/vmalock-stress.sh $(DESTDIR)$(sbindir)/vmalock-stress
+	$(INSTALL) -m 0644 docs/vmalockctl.8 docs/vmalock-stress.8 $(DESTDIR)$(man8dir)/
+	$(INSTALL) -m 0644 scripts/vmalockctl.bash-completion $(DESTDIR)$(bashcompdir)/vmalockctl
+	$(INSTALL) -m 0755 tests/guest/check-kernel-log $(DESTDIR)$(libexecdir)/check-kernel-log
+	$(INSTALL) -m 0644 tests/guest/log-patterns $(DESTDIR)$(libexecdir)/log-patterns
+
+# Exactly what install put, then its own directory if now empty; the
+# shared directories (sbin, man8, ...) are left alone.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@! [ -d $(DESTDIR)$(libexecdir) ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(libexecdir)
 
 clean:
 	rm -rf build tests/out

@@ -16,7 +16,7 @@
 #          or 30 s each, then mixed with fault injection: about 20 s in a
 #          stock kernel under emulation, 90 s in the debug kernel, seconds
 #          on hardware.  "make check" runs it.
-#   soak   the same five runs with 10 million operations or 10 minutes each.
+#   soak   the same six runs with 10 million operations or 10 minutes each.
 # --seed N   seed of the first run (each further run adds 1); default: from
 #            the clock.  A failure prints the seed that replays it.
 # --ko PATH  load this vmalock.ko (and unload it at the end) instead of the
@@ -25,15 +25,27 @@
 # Further options after "--" go to every vmalockctl stress run (e.g.
 # --threads 8).
 #
-# Environment: VMALOCKCTL (default: the repository's ioctl-tool/vmalockctl,
-# else vmalockctl from PATH).
+# Environment: VMALOCKCTL (default: in the source tree, its
+# ioctl-tool/vmalockctl; installed by "make install" as vmalock-stress,
+# the vmalockctl beside it; else vmalockctl from PATH).
 #
 # Exit status: 0 if every run passed; 1 otherwise; 2 on a usage error.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 prog=${0##*/}
+# In the source tree this is tests/stress/, with the tool in ioctl-tool/
+# and the kernel-log check in tests/guest/.  Installed ("make install"),
+# it is PREFIX/sbin/vmalock-stress: vmalockctl beside it, the check in
+# PREFIX/lib/vmalock/.
+if [ -e "$here/../guest/check-kernel-log" ]; then
+	top=$(cd "$here/../.." && pwd)
+	ctl_default=$top/ioctl-tool/vmalockctl
+	check_log=$top/tests/guest/check-kernel-log
+else
+	ctl_default=$here/vmalockctl
+	check_log=$here/../lib/vmalock/check-kernel-log
+fi
 
 usage() {
 	sed -n '4,6s/^# \{0,1\}//p' "$0" >&2
@@ -66,12 +78,11 @@ case $seed in
 *[!0-9]*) echo "$prog: --seed takes a decimal number" >&2; exit 2 ;;
 esac
 
-ctl=${VMALOCKCTL:-$top/ioctl-tool/vmalockctl}
+ctl=${VMALOCKCTL:-$ctl_default}
 [ -x "$ctl" ] || ctl=$(command -v vmalockctl) || {
 	echo "$prog: vmalockctl not found: run 'make' or set VMALOCKCTL" >&2
 	exit 1
 }
-check_log=$top/tests/guest/check-kernel-log
 
 log() { echo "$prog: $*"; }
 
