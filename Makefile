@@ -15,6 +15,7 @@
 # make check-debug every suite on a self-built 6.12 debug kernel (KASAN,
 #                  lockdep, DEBUG_VM): about 19 min to build it once
 # make dkms-install / dkms-remove   install the module through dkms
+# make deb         the Debian packages vmalock-dkms and vmalockctl, in build/deb/
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -27,7 +28,7 @@ endif
 KDIR ?=
 
 .PHONY: all modules tool helpers deps lint test check check-debug demo bench \
-	dkms-install dkms-remove clean
+	dkms-install dkms-remove deb clean
 
 all: modules tool helpers
 
@@ -72,6 +73,9 @@ dkms-install:
 
 dkms-remove:
 	$(TOP)/scripts/dkms.sh remove
+
+deb:
+	$(TOP)/scripts/deb-build.sh
 
 clean:
 	rm -rf build tests/out
