@@ -20,6 +20,7 @@
 # make install / uninstall   vmalockctl, vmalock-stress, their man pages and
 #                  the completion under PREFIX (default /usr/local); DESTDIR
 #                  for staging.  Builds the tool first if it is not built.
+# make deb         the Debian packages vmalock-dkms and vmalockctl, in build/deb/
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -47,7 +48,7 @@ INSTALLED := $(sbindir)/vmalockctl $(sbindir)/vmalock-stress \
 	$(libexecdir)/check-kernel-log $(libexecdir)/log-patterns
 
 .PHONY: all modules tool helpers deps lint test check check-debug demo shell bench \
-	dkms-install dkms-remove install uninstall clean
+	dkms-install dkms-remove install uninstall deb clean
 
 all: modules tool helpers
 
@@ -113,6 +114,9 @@ install: tool
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	@! [ -d $(DESTDIR)$(libexecdir) ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(libexecdir)
+
+deb:
+	$(TOP)/scripts/deb-build.sh
 
 clean:
 	rm -rf build tests/out

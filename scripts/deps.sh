@@ -4,8 +4,9 @@
 # Install, with apt-get, everything vmalock needs on a Debian 12 (bookworm)
 # machine: build tools, libkmod, bats, dkms, QEMU, busybox for the guest's
 # initramfs, sparse, the kernel source (for checkpatch.pl and the
-# debug-kernel lane, with what a kernel build needs) and the two supported
-# kernels with their headers.
+# debug-kernel lane, with what a kernel build needs), the two supported
+# kernels with their headers, and what "make deb" needs (debhelper, dh-dkms,
+# lintian).
 #
 # Idempotent: when every package is already installed it runs no apt-get at
 # all and returns in well under a second.
@@ -18,6 +19,7 @@ packages=(
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-image-amd64 linux-headers-amd64
+	dpkg-dev debhelper dh-dkms fakeroot lintian
 )
 
 missing=()
