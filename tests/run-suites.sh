@@ -4,8 +4,9 @@
 # run-suites.sh [--all] [--debug] KVER...
 #
 # Run the bats suites in a guest booted on each kernel, against the module
-# built for it.  With --all, also the guest runner's own self-test and the
-# dkms install test.  With --debug, also the debug-kernel lane
+# built for it.  With --all, also the guest runner's own self-test, the
+# host suites (tests/host: make install, make shell, the README's examples),
+# the dkms install test and the Debian packages' test.  With --debug, also the debug-kernel lane
 # (scripts/check-debug.sh: every suite on a KASAN/lockdep/DEBUG_VM 6.12,
 # built once and cached).  Every guest run keeps its output and full kernel log
 # under tests/out/; a finding in the kernel log fails the run.  Ends with
@@ -56,7 +57,9 @@ for kver in "${kvers[@]}"; do
 	step "suites $kver" "$top/tests/guest/run-in-guest" --kernel "$kver" --timeout 1500 \
 		--out "$top/tests/out/suites-$kver" -- bats --tap "$top/tests/bats"
 done
+[ $all -eq 1 ] && step "host suites" bats --tap "$top/tests/host"
 [ $all -eq 1 ] && step "dkms ${kvers[*]}" "$top/tests/dkms-test.sh" "${kvers[@]}"
+[ $all -eq 1 ] && step "deb packages ${kvers[*]}" "$top/tests/deb-test.sh" "${kvers[@]}"
 [ $debug -eq 1 ] && step "debug kernel (KASAN, lockdep, DEBUG_VM)" "$top/scripts/check-debug.sh"
 
 echo
