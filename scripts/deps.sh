@@ -6,7 +6,8 @@
 # initramfs, sparse, the kernel source (for checkpatch.pl and the
 # debug-kernel lane, with what a kernel build needs), the two supported
 # kernels with their headers, and what "make deb" needs (debhelper, dh-dkms,
-# lintian).
+# lintian), and what the install suite checks the man pages and the
+# completion with (man-db, groff-base, bash-completion).
 #
 # Idempotent: when every package is already installed it runs no apt-get at
 # all and returns in well under a second.
@@ -20,6 +21,7 @@ packages=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-image-amd64 linux-headers-amd64
 	dpkg-dev debhelper dh-dkms fakeroot lintian
+	man-db groff-base bash-completion
 )
 
 missing=()
