@@ -88,7 +88,7 @@ as_nobody() {
 	exec 5<>/dev/vmalock
 	run -0 "$CTL" region --fd 5
 	echo "$output"
-	grep -qx "size: $((128 << 20))" <<<"$output"
+	grep -qx "size_bytes: $((128 << 20))" <<<"$output"
 	exec 5<&-
 }
 
