@@ -312,6 +312,8 @@ void vmalock_region_lookup_range(struct vmalock_region *region, pgoff_t first,
  * @mode:	the region's mode when the update began.
  * @freed:	pages the update took out of the region; freed only once no
  *		fault can still be installing them (vmalock_write_end()).
+ * @held_since:	ktime_get_ns() once every fault was excluded, for the
+ *		vmalock_write_end tracepoint.
  */
 struct vmalock_write {
 	struct vmalock_region *region;
@@ -320,6 +322,7 @@ struct vmalock_write {
 	bool all;
 	unsigned int mode;
 	struct list_head freed;
+	u64 held_since;
 };
 
 int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,

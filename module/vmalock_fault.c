@@ -51,6 +51,7 @@
 
 #include "compat.h"
 #include "vmalock.h"
+#include "vmalock_trace.h"
 
 #define VMALOCK_SPEC_TRIES	8
 /* Pages handed to vm_insert_pages() at a time; a block is mapped in runs. */
@@ -67,6 +68,10 @@ struct vmalock_fault_ctx {
 	unsigned int seq;
 	bool no_memory;		/* an xarray node could not be had */
 	vm_fault_t result;
+	/* For the tracepoints: */
+	unsigned int path;	/* VMALOCK_MODE_* of the path that served it */
+	int block_order;	/* order a first touch allocated, or -1 */
+	unsigned int reason;	/* VMALOCK_SPEC_* of a discarded attempt */
 };
 
 /*
@@ -519,6 +524,7 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 
 	/* Per attempt: a VMA-mode attempt may have set it before this one. */
 	ctx->no_memory = false;
+	ctx->reason = VMALOCK_SPEC_CHANGED;
 	if (vmf->pgoff >= nr_pages) {
 		if (vmalock_spec_changed(ctx))
 			return -EAGAIN;
@@ -558,6 +564,7 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 			return 0;
 		}
 		nr = 1UL << order;
+		ctx->block_order = order;
 		vmalock_spec_window(ctx);
 		if (vmalock_spec_changed(ctx)) {
 			vmalock_free_pages(page, nr);
@@ -571,6 +578,7 @@ static int vmalock_populate(struct vmalock_fault_ctx *ctx)
 	 * which waits for this read section, can return.
 	 */
 	if (vmalock_spec_changed(ctx)) {
+		ctx->reason = VMALOCK_SPEC_ZAPPED;
 		vmalock_cow_source_drop(ctx);
 		unmap_mapping_range(&region->mapping, (loff_t)first << PAGE_SHIFT,
 				    (loff_t)nr << PAGE_SHIFT, 0);
@@ -600,10 +608,13 @@ static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 		/* vmalock_set_mode() waits for this section to end. */
 		if (READ_ONCE(region->mode) != VMALOCK_MODE_SPEC) {
 			vmalock_spec_read_unlock(region, idx);
+			trace_vmalock_spec_fallback(region, ctx->vmf->pgoff,
+						    tries, VMALOCK_SPEC_MODE);
 			return false;
 		}
 		ctx->seq = raw_read_seqcount(&region->spec_seq);
 		err = -EAGAIN;
+		ctx->reason = VMALOCK_SPEC_WRITER;
 		if (!(ctx->seq & 1)) {
 			ctx->spec = true;
 			ctx->gfp = GFP_HIGHUSER;
@@ -613,12 +624,19 @@ static bool vmalock_fault_spec(struct vmalock_fault_ctx *ctx)
 		vmalock_spec_read_unlock(region, idx);
 		if (!err) {
 			vmalock_count(VMALOCK_STAT_SPEC_SUCCESS);
+			ctx->path = VMALOCK_MODE_SPEC;
 			return true;
 		}
 		vmalock_count(VMALOCK_STAT_SPEC_RETRY);
+		trace_vmalock_spec_retry(region, ctx->vmf->pgoff, tries + 1,
+					 ctx->reason);
+		/* The next try may take another path: start afresh. */
+		ctx->block_order = -1;
 		cond_resched();
 	}
 	vmalock_count(VMALOCK_STAT_SPEC_FALLBACK);
+	trace_vmalock_spec_fallback(region, ctx->vmf->pgoff, tries,
+				    VMALOCK_SPEC_TRIES_SPENT);
 	return false;
 }
 
@@ -644,6 +662,15 @@ static bool vmalock_writer_meets(struct vmalock_fault_ctx *ctx)
 	       READ_ONCE(region->write_first) <= pgoff + n - 1;
 }
 
+/* The mapping could not serve the fault: the coarse lock will. */
+static bool vmalock_vma_abort(struct vmalock_fault_ctx *ctx,
+			      unsigned int reason)
+{
+	vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
+	trace_vmalock_vma_lock_abort(ctx->region, ctx->vmf->pgoff, reason);
+	return false;
+}
+
 static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 {
 	struct vm_area_struct *vma = ctx->vmf->vma;
@@ -666,8 +693,7 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 	}
 	if (!vmalock_mapping_read_trylock(m)) {
 		rcu_read_unlock();
-		vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
-		return false;
+		return vmalock_vma_abort(ctx, VMALOCK_ABORT_MARKED);
 	}
 	rcu_read_unlock();
 
@@ -676,11 +702,13 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 	 * And a mapping that grew into a writer's range after the writer
 	 * listed the mappings is not marked: check the range itself.
 	 */
-	if (READ_ONCE(ctx->region->mode) == VMALOCK_MODE_MMAP ||
-	    vmalock_writer_meets(ctx)) {
+	if (READ_ONCE(ctx->region->mode) == VMALOCK_MODE_MMAP) {
 		vmalock_mapping_read_unlock(m);
-		vmalock_count(VMALOCK_STAT_VMA_LOCK_ABORT);
-		return false;
+		return vmalock_vma_abort(ctx, VMALOCK_ABORT_MODE);
+	}
+	if (vmalock_writer_meets(ctx)) {
+		vmalock_mapping_read_unlock(m);
+		return vmalock_vma_abort(ctx, VMALOCK_ABORT_RANGE);
 	}
 
 	ctx->gfp = GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM;
@@ -688,9 +716,11 @@ static bool vmalock_fault_vma(struct vmalock_fault_ctx *ctx)
 	vmalock_mapping_read_unlock(m);
 	if (err) {
 		vmalock_count(VMALOCK_STAT_VMA_LOCK_RETRY);
+		ctx->block_order = -1;
 		return false;
 	}
 	vmalock_count(VMALOCK_STAT_VMA_LOCK_SUCCESS);
+	ctx->path = VMALOCK_MODE_VMA;
 	return true;
 }
 
@@ -759,17 +789,22 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 		.around = vmf->flags & FAULT_FLAG_WRITE ? 1 :
 			  READ_ONCE(vmalock_fault_around_pages),
 		.cow = !!vmf->cow_page,
+		.path = VMALOCK_MODE_MMAP,
+		.block_order = -1,
 	};
 	u64 start = ktime_get_ns();
 	struct mem_cgroup *old_memcg;
+	bool vma_locked = vmalock_fault_holds_vma_lock(vmf);
+	unsigned int mode = READ_ONCE(region->mode);
 
 	vmalock_count(VMALOCK_STAT_FAULTS);
+	trace_vmalock_fault_start(region, vmf->address, vmf->pgoff, mode,
+				  vmf->flags & FAULT_FLAG_WRITE, vma_locked);
 	old_memcg = vmalock_charge_begin(region);
-	vmalock_count(vmalock_fault_holds_vma_lock(vmf) ?
-		      VMALOCK_STAT_FAULTS_VMA_LOCKED :
+	vmalock_count(vma_locked ? VMALOCK_STAT_FAULTS_VMA_LOCKED :
 		      VMALOCK_STAT_FAULTS_MMAP_LOCKED);
 
-	switch (READ_ONCE(ctx.region->mode)) {
+	switch (mode) {
 	case VMALOCK_MODE_SPEC:
 		if (vmalock_fault_spec(&ctx))
 			break;
@@ -793,6 +828,8 @@ vm_fault_t vmalock_fault(struct vm_fault *vmf)
 	else if (ctx.result & VM_FAULT_SIGBUS)
 		vmalock_count(VMALOCK_STAT_FAULT_SIGBUS);
 	vmalock_count_fault_ns(ktime_get_ns() - start);
+	trace_vmalock_fault_end(region, vmf->pgoff, mode, ctx.path,
+				ctx.block_order, ctx.result);
 	return ctx.result;
 }
 

@@ -27,6 +27,7 @@
 #include <linux/sched.h>
 
 #include "vmalock.h"
+#include "vmalock_trace.h"
 
 /*
  * The race windows are root's test knobs (SET_DELAY needs CAP_SYS_ADMIN),
@@ -108,10 +109,11 @@ static bool vmalock_mapping_meets(struct vmalock_mapping *m, pgoff_t first,
  * may be in reclaim, and reclaim takes i_mmap_rwsem (see the lock order in
  * vmalock.h).  A mapping closed in between is marked for nothing.
  */
-static void vmalock_mark_mappings(struct vmalock_write *w)
+static unsigned int vmalock_mark_mappings(struct vmalock_write *w)
 {
 	struct vmalock_region *region = w->region;
 	struct vmalock_mapping *m, *next;
+	unsigned int marked = 0;
 	LIST_HEAD(marks);
 
 	i_mmap_lock_read(&region->mapping);
@@ -121,6 +123,7 @@ static void vmalock_mark_mappings(struct vmalock_write *w)
 			continue;
 		refcount_inc(&m->ref);
 		list_add_tail(&m->mark_node, &marks);
+		marked++;
 	}
 	mutex_unlock(&region->mappings_lock);
 	i_mmap_unlock_read(&region->mapping);
@@ -130,6 +133,7 @@ static void vmalock_mark_mappings(struct vmalock_write *w)
 		list_del(&m->mark_node);
 		vmalock_mapping_put(m);
 	}
+	return marked;
 }
 
 /**
@@ -145,6 +149,7 @@ static void vmalock_mark_mappings(struct vmalock_write *w)
 int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 			pgoff_t first, pgoff_t last, bool all)
 {
+	unsigned int marked = 0;
 	u64 start = ktime_get_ns();
 
 	w->region = region;
@@ -162,7 +167,7 @@ int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 	/* Pairs with smp_mb() in vmalock_writer_meets(). */
 	smp_mb();
 	if (all || w->mode != VMALOCK_MODE_MMAP)
-		vmalock_mark_mappings(w);
+		marked = vmalock_mark_mappings(w);
 
 	raw_write_seqcount_begin(&region->spec_seq);
 	/*
@@ -173,7 +178,10 @@ int vmalock_write_begin(struct vmalock_write *w, struct vmalock_region *region,
 	 */
 	smp_mb();
 
-	vmalock_count_add(VMALOCK_STAT_WRITER_WAIT_NS, ktime_get_ns() - start);
+	w->held_since = ktime_get_ns();
+	vmalock_count_add(VMALOCK_STAT_WRITER_WAIT_NS, w->held_since - start);
+	trace_vmalock_write_begin(region, w->first, w->last, w->mode, all,
+				  marked, w->held_since - start);
 	vmalock_delay(region, VMALOCK_DELAY_WRITER);
 	return 0;
 }
@@ -268,6 +276,7 @@ void vmalock_write_end(struct vmalock_write *w)
 {
 	struct vmalock_region *region = w->region;
 	struct page *page, *next;
+	unsigned long freed = 0;
 
 	raw_write_seqcount_end(&region->spec_seq);
 
@@ -285,7 +294,10 @@ void vmalock_write_end(struct vmalock_write *w)
 		list_del(&page->lru);
 		put_page(page);
 		vmalock_count(VMALOCK_STAT_PAGES_FREED);
+		freed++;
 	}
+	trace_vmalock_write_end(region, w->first, w->last, freed,
+				ktime_get_ns() - w->held_since);
 
 	WRITE_ONCE(region->writing, false);
 	/*

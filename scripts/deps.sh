@@ -7,7 +7,9 @@
 # debug-kernel lane, with what a kernel build needs), the two supported
 # kernels with their headers, and what "make deb" needs (debhelper, dh-dkms,
 # lintian), and what the install suite checks the man pages and the
-# completion with (man-db, groff-base, bash-completion).
+# completion with (man-db, groff-base, bash-completion), and the tracers
+# the README's tracing example and the tracepoint suite use (linux-perf,
+# trace-cmd).
 #
 # Idempotent: when every package is already installed it runs no apt-get at
 # all and returns in well under a second.
@@ -22,6 +24,7 @@ packages=(
 	linux-image-amd64 linux-headers-amd64
 	dpkg-dev debhelper dh-dkms fakeroot lintian
 	man-db groff-base bash-completion
+	linux-perf trace-cmd
 )
 
 missing=()
