@@ -21,8 +21,9 @@
  *				mappings it marked and its wait
  *   vmalock_write_end		the writer's end: pages it freed, time held
  *
- * The region is printed as a hashed pointer (%p): equal values are the same
- * region, and no kernel address reaches the trace.
+ * The region is recorded as a pointer: equal values are the same region.
+ * tracefs prints it hashed (%p); perf and trace-cmd print the raw field, a
+ * kernel address, but recording tracepoints takes root (or CAP_PERFMON).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM vmalock

@@ -111,8 +111,9 @@ shell_stdin() {
 	grep -q 'unloaded vmalock' "$log"
 }
 
-# The README's examples, as written: its sh blocks in order under set -e,
-# then first.c compiled and run by the README's own command line.
+# The README's examples, as written: the sh blocks of "Using the device" in
+# order under set -e, first.c compiled and run by the README's own command
+# line, then the blocks of "Tracing".
 readme_script() {
 	local run_line
 
@@ -124,6 +125,7 @@ readme_script() {
 	"$BLOCKS" 'Using the device' c
 	echo 'FIRST_C'
 	echo "$run_line"
+	"$BLOCKS" 'Tracing' sh
 }
 
 @test "the README's 'Using the device' examples run word for word in make shell, on each kernel" {
@@ -142,5 +144,11 @@ readme_script() {
 		grep -qx '1 0' <<<"$output"
 		[ "$(grep -c '^verify: ok$' <<<"$output")" -ge 2 ]
 		grep -q '^mismatches: 0$' <<<"$output"
+		# Tracing: perf stat counted 64 fault starts, perf script showed
+		# fault ends, trace-cmd saw the 16 faults, tracefs the FILL.
+		grep -Eq '^ +64 +vmalock:vmalock_fault_start' <<<"$output"
+		grep -q 'vmalock_fault_end:.* path=vma ' <<<"$output"
+		grep -qx '16' <<<"$output"
+		grep -q 'vmalock_write_begin:.* first=0 last=7 ' <<<"$output"
 	done
 }
