@@ -5,7 +5,8 @@
 #   make shell   a root shell in a guest (KVER=..., default 6.12) with vmalock
 #                loaded and vmalockctl on the PATH
 #   make check   everything: deps, build, lint, every test suite on every
-#                kernel, then on a 6.12 debug kernel (KASAN, lockdep)
+#                kernel (6.1, 6.12, sid's newest), then on a 6.12 debug
+#                kernel (KASAN, lockdep)
 #
 # make             vmalock.ko for every installed supported kernel, and vmalockctl
 # make KVER=...    only for that kernel (KDIR=... for a kernel tree elsewhere)
@@ -14,8 +15,10 @@
 # make test        the guest test suites on every supported kernel
 # make bench       vmalockctl bench in a guest on each kernel (KVER=...: one),
 #                  tables, JSON and plots in bench-results/
-# make check-debug every suite on a self-built 6.12 debug kernel (KASAN,
-#                  lockdep, DEBUG_VM): about 19 min to build it once
+# make check-newest every suite and the dkms test on Debian sid's newest
+#                  kernel, built in a debootstrap sid root (cached)
+# make check-debug the race suites on a self-built 6.12 debug kernel (KASAN,
+#                  lockdep, DEBUG_VM): about 16 min to build it once
 # make dkms-install / dkms-remove   install the module through dkms
 # make install / uninstall   vmalockctl, vmalock-stress, their man pages and
 #                  the completion under PREFIX (default /usr/local); DESTDIR
@@ -47,7 +50,7 @@ INSTALLED := $(sbindir)/vmalockctl $(sbindir)/vmalock-stress \
 	$(bashcompdir)/vmalockctl \
 	$(libexecdir)/check-kernel-log $(libexecdir)/log-patterns
 
-.PHONY: all modules tool helpers deps lint test check check-debug demo shell bench \
+.PHONY: all modules tool helpers deps lint test check check-newest check-debug demo shell bench \
 	dkms-install dkms-remove install uninstall deb clean
 
 all: modules tool helpers
@@ -77,7 +80,10 @@ test: all
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
-	$(TOP)/tests/run-suites.sh --all --debug $(KVERS)
+	$(TOP)/tests/run-suites.sh --all --newest --debug $(KVERS)
+
+check-newest: deps
+	$(TOP)/scripts/check-newest.sh
 
 check-debug: deps
 	$(TOP)/scripts/check-debug.sh

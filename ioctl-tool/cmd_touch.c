@@ -176,9 +176,12 @@ struct touch_result {
 /*
  * Where the SIGBUS handler jumps back to in the thread that faulted; NULL
  * outside a protected section.  SIGBUS from a fault is delivered to the
- * thread that took it, hence thread-local.
+ * thread that took it, hence thread-local.  volatile: to the compiler,
+ * nothing reads it between setting it and clearing it (the handler is
+ * invisible), so without it the first store is dead.  GCC 16 (Debian sid)
+ * drops it, and a touch past the end died of SIGBUS instead of reporting.
  */
-static __thread sigjmp_buf *touch_recover;
+static __thread sigjmp_buf *volatile touch_recover;
 
 static void touch_sigbus(int sig)
 {

@@ -118,38 +118,41 @@ TRACE_EVENT(vmalock_fault_end,
 		      vmalock_show_result(__entry->result))
 );
 
-TRACE_EVENT(vmalock_spec_retry,
-	    TP_PROTO(const void *region, pgoff_t pgoff, unsigned int try,
-		     unsigned int reason),
-	    TP_ARGS(region, pgoff, try, reason),
-	    TP_STRUCT__entry(__field(const void *, region)
-			     __field(unsigned long, pgoff)
-			     __field(unsigned int, try)
-			     __field(unsigned int, reason)),
-	    TP_fast_assign(__entry->region = region;
-			   __entry->pgoff = pgoff;
-			   __entry->try = try;
-			   __entry->reason = reason;),
-	    TP_printk("region=%p pgoff=%lu try=%u reason=%s", __entry->region,
-		      __entry->pgoff, __entry->try,
-		      vmalock_show_spec_reason(__entry->reason))
+/*
+ * The speculative path's two events share their fields: the attempt (the
+ * try that was discarded, or the tries spent) and why.  Only the reasons
+ * differ, and so the print.
+ */
+DECLARE_EVENT_CLASS(vmalock_spec_class,
+		    TP_PROTO(const void *region, pgoff_t pgoff,
+			     unsigned int tries, unsigned int reason),
+		    TP_ARGS(region, pgoff, tries, reason),
+		    TP_STRUCT__entry(__field(const void *, region)
+				     __field(unsigned long, pgoff)
+				     __field(unsigned int, tries)
+				     __field(unsigned int, reason)),
+		    TP_fast_assign(__entry->region = region;
+				   __entry->pgoff = pgoff;
+				   __entry->tries = tries;
+				   __entry->reason = reason;),
+		    TP_printk("region=%p pgoff=%lu tries=%u reason=%s",
+			      __entry->region, __entry->pgoff, __entry->tries,
+			      vmalock_show_spec_reason(__entry->reason))
 );
 
-TRACE_EVENT(vmalock_spec_fallback,
-	    TP_PROTO(const void *region, pgoff_t pgoff, unsigned int tries,
-		     unsigned int reason),
-	    TP_ARGS(region, pgoff, tries, reason),
-	    TP_STRUCT__entry(__field(const void *, region)
-			     __field(unsigned long, pgoff)
-			     __field(unsigned int, tries)
-			     __field(unsigned int, reason)),
-	    TP_fast_assign(__entry->region = region;
-			   __entry->pgoff = pgoff;
-			   __entry->tries = tries;
-			   __entry->reason = reason;),
-	    TP_printk("region=%p pgoff=%lu tries=%u reason=%s", __entry->region,
-		      __entry->pgoff, __entry->tries,
-		      vmalock_show_fallback_reason(__entry->reason))
+DEFINE_EVENT(vmalock_spec_class, vmalock_spec_retry,
+	     TP_PROTO(const void *region, pgoff_t pgoff, unsigned int tries,
+		      unsigned int reason),
+	     TP_ARGS(region, pgoff, tries, reason)
+);
+
+DEFINE_EVENT_PRINT(vmalock_spec_class, vmalock_spec_fallback,
+		   TP_PROTO(const void *region, pgoff_t pgoff,
+			    unsigned int tries, unsigned int reason),
+		   TP_ARGS(region, pgoff, tries, reason),
+		   TP_printk("region=%p pgoff=%lu tries=%u reason=%s",
+			     __entry->region, __entry->pgoff, __entry->tries,
+			     vmalock_show_fallback_reason(__entry->reason))
 );
 
 TRACE_EVENT(vmalock_vma_lock_abort,

@@ -5,10 +5,18 @@
 #
 # Build (or reuse) the 6.12 debug kernel of scripts/debug-kernel.sh (KASAN,
 # lockdep, DEBUG_VM, DEBUG_ATOMIC_SLEEP, PER_VMA_LOCK_STATS), build vmalock
-# against it with W=1, boot it in the guest and run every bats suite there:
-# the quick stress preset and the ioctl fuzzer included.  A KASAN, lockdep
-# or DEBUG_VM report anywhere in the guest's kernel log fails the lane, like
-# any other finding (tests/guest/log-patterns).
+# against it with W=1, boot it in the guest and run there the suites where
+# KASAN, lockdep and DEBUG_VM earn their cost: the fault engine's races
+# (engine), the fault paths (mapping), pins and the lockless walk (pins),
+# stress, the ioctl fuzzer, fault injection (inject), unload with live
+# mappings (unload), the adversarial and cgroup cases (shared-machine),
+# the counters beside the kernel's own PER_VMA_LOCK_STATS (stats) and the
+# tracepoints (trace).  Left out: tool (the tool's own options), device
+# (basic ioctl answers, which the fuzzer covers) and bench (timings); the
+# stock kernels run them.  VMALOCK_DEBUG_SUITES (names, or "all") changes
+# the list.  A KASAN, lockdep or DEBUG_VM report anywhere in the guest's
+# kernel log fails the lane, like any other finding
+# (tests/guest/log-patterns).
 #
 # Ends with one "N passed, N failed" line and exits non-zero on failure.
 # VMALOCK_DEBUG_TIMEOUT (seconds, default 3600) bounds the guest run.
@@ -32,6 +40,22 @@ if ! "$top/scripts/build-module.sh" "$kver" "$tree" KCFLAGS=-Werror >/dev/null |
 	exit 1
 fi
 
+suites=${VMALOCK_DEBUG_SUITES:-engine mapping pins stress fuzz inject unload shared-machine stats trace}
+files=()
+if [ "$suites" = all ]; then
+	files=("$top/tests/bats")
+else
+	for s in $suites; do
+		[ -e "$top/tests/bats/$s.bats" ] || {
+			echo "check-debug: no suite tests/bats/$s.bats (VMALOCK_DEBUG_SUITES)"
+			echo "0 passed, 1 failed"
+			exit 1
+		}
+		files+=("$top/tests/bats/$s.bats")
+	done
+fi
+echo "check-debug: suites: $suites"
+
 out=$top/tests/out/suites-$kver
 log=$top/tests/out/suites-$kver.log
 mkdir -p "$top/tests/out"
@@ -39,7 +63,7 @@ t0=$SECONDS
 "$top/tests/guest/run-in-guest" --kernel "$kver" \
 	--bzimage "$tree/arch/x86/boot/bzImage" \
 	--timeout "${VMALOCK_DEBUG_TIMEOUT:-3600}" --out "$out" \
-	-- bats --tap "$top/tests/bats" 2>&1 | tee "$log"
+	-- bats --tap "${files[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 passed=$(grep -c '^ok ' "$log")

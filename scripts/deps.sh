@@ -9,7 +9,7 @@
 # lintian), and what the install suite checks the man pages and the
 # completion with (man-db, groff-base, bash-completion), and the tracers
 # the README's tracing example and the tracepoint suite use (linux-perf,
-# trace-cmd).
+# trace-cmd), and debootstrap for the sid root of the newest-kernel lane.
 #
 # Idempotent: when every package is already installed it runs no apt-get at
 # all and returns in well under a second.
@@ -25,6 +25,7 @@ packages=(
 	dpkg-dev debhelper dh-dkms fakeroot lintian
 	man-db groff-base bash-completion
 	linux-perf trace-cmd
+	debootstrap
 )
 
 missing=()

@@ -11,8 +11,9 @@
 #                        one still is
 #   dkms_installed K     whether dkms reports vmalock installed for kernel K
 #                        and modinfo resolves vmalock to its updates/dkms copy
-#   guest_modprobe K OUT TOOL
-#                        boot K with run-in-guest (output in OUT) and there:
+#   guest_modprobe K OUT TOOL [ROOT]
+#                        boot K with run-in-guest (output in OUT; with ROOT,
+#                        run-in-guest --root ROOT) and there:
 #                        modinfo resolves vmalock to updates/dkms, plain
 #                        "modprobe vmalock" loads it, TOOL info reports its
 #                        version, TOOL touch faults pages, modprobe -r unloads
@@ -59,7 +60,9 @@ dkms_installed() {
 }
 
 guest_modprobe() {
-	local k=$1 out=$2 tool=$3 script
+	local k=$1 out=$2 tool=$3 script root_opt=()
+
+	[ -z "${4:-}" ] || root_opt=(--root "$4")
 
 	script='set -ex
 modinfo -n vmalock | grep /updates/dkms/
@@ -68,7 +71,7 @@ dmesg | grep "vmalock '"$ver"' loaded"
 '"$tool"' info | grep -x "module: '"$ver"'"
 '"$tool"' touch --pages 64 --write --verify
 modprobe -r vmalock'
-	(cd "$top" && "$top/tests/guest/run-in-guest" --kernel "$k" --timeout 600 \
+	(cd "$top" && "$top/tests/guest/run-in-guest" "${root_opt[@]}" --kernel "$k" --timeout 600 \
 		--out "$out" -- sh -c "$script") 2>&1 | sed 's/^/# /'
 	return "${PIPESTATUS[0]}"
 }

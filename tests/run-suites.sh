@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-suites.sh [--all] [--debug] KVER...
+# run-suites.sh [--all] [--newest] [--debug] KVER...
 #
 # Run the bats suites in a guest booted on each kernel, against the module
 # built for it.  With --all, also the guest runner's own self-test, the
 # host suites (tests/host: make install, make shell, the README's examples),
-# the dkms install test and the Debian packages' test.  With --debug, also the debug-kernel lane
+# the dkms install test and the Debian packages' test.  With --newest, also
+# the newest-kernel lane (scripts/check-newest.sh: every suite and the dkms
+# test on Debian sid's kernel, in a sid root).  With --debug, also the debug-kernel lane
 # (scripts/check-debug.sh: every suite on a KASAN/lockdep/DEBUG_VM 6.12,
 # built once and cached).  Every guest run keeps its output and full kernel log
 # under tests/out/; a finding in the kernel log fails the run.  Ends with
@@ -14,9 +16,16 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-all=0 debug=0
-[ "${1:-}" = "--all" ] && { all=1; shift; }
-[ "${1:-}" = "--debug" ] && { debug=1; shift; }
+all=0 newest=0 debug=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--all) all=1 ;;
+	--newest) newest=1 ;;
+	--debug) debug=1 ;;
+	*) break ;;
+	esac
+	shift
+done
 kvers=("$@")
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <("$top/scripts/kernels.sh" --bootable)
 [ ${#kvers[@]} -gt 0 ] || { echo "run-suites: no bootable supported kernel: run 'make deps'" >&2; exit 1; }
@@ -60,6 +69,7 @@ done
 [ $all -eq 1 ] && step "host suites" bats --tap "$top/tests/host"
 [ $all -eq 1 ] && step "dkms ${kvers[*]}" "$top/tests/dkms-test.sh" "${kvers[@]}"
 [ $all -eq 1 ] && step "deb packages ${kvers[*]}" "$top/tests/deb-test.sh" "${kvers[@]}"
+[ $newest -eq 1 ] && step "newest kernel (Debian sid)" "$top/scripts/check-newest.sh"
 [ $debug -eq 1 ] && step "debug kernel (KASAN, lockdep, DEBUG_VM)" "$top/scripts/check-debug.sh"
 
 echo
