@@ -25,7 +25,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 start=$SECONDS
 
-tree=$("$top/scripts/debug-kernel.sh") || {
+tree=$("$top/scripts/debug-kernel-locked.sh") || {
 	echo "check-debug: the debug kernel did not build"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -57,13 +57,15 @@ fi
 echo "check-newest: built for $kver in $((SECONDS - t0)) s"
 
 passed=0 failed=0
-# count LOG: add a TAP log's results; a run that failed outside its tests
-# counts once.
+# count RC LOG: add a TAP log's results; a run that failed outside its
+# tests counts once.
+# A log without a single "ok" (everything skipped) is a failure too: both
+# steps are this lane's whole point.
 count() {
 	local rc=$1 log=$2 ok bad
 	ok=$(grep -c '^ok ' "$log")
 	bad=$(grep -c '^not ok ' "$log")
-	[ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+	{ [ "$rc" -ne 0 ] || [ "$ok" -eq 0 ]; } && [ "$bad" -eq 0 ] && bad=1
 	passed=$((passed + ok))
 	failed=$((failed + bad))
 }

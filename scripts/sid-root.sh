@@ -3,9 +3,9 @@
 #
 # sid-root.sh [--print]: build (or reuse, or refresh) the Debian sid root of
 # the newest-kernel lane and print its path on stdout.
-# sid-root.sh --run CMD...: run CMD as root inside the finished root, with
-# the host's /proc, /sys and /dev bound in (apt, kbuild and dkms want
-# them), and exit with its status.
+# sid-root.sh --run CMD...: run CMD as root inside the finished root (or
+# the one VMALOCK_SID_ROOT names), with the host's /proc, /sys and /dev
+# bound in (apt, kbuild and dkms want them), and exit with its status.
 #
 # sid's kernel headers need sid's compiler and kbuild tools, which do not
 # run on Debian 12's libc, so the lane builds vmalock inside a root of sid's
@@ -16,7 +16,8 @@
 #
 # It is cached outside the repository, under
 # ${VMALOCK_CACHE:-~/.cache/vmalock}/sid-root/KEY/root, where KEY hashes the
-# package list and this script.  A cached root older than
+# package list and the way the root is made (layout, below: bump it when
+# that changes).  A cached root older than
 # VMALOCK_SID_REFRESH_HOURS (default 24) is upgraded first (apt-get update
 # and full-upgrade), so the lane follows sid when Debian moves it to a newer
 # kernel; the newest installed kernel is the one tested (scripts/kernels.sh
@@ -26,7 +27,7 @@
 #
 # Needs root (debootstrap, chroot) and network access to the mirror
 # (VMALOCK_SID_MIRROR, default http://deb.debian.org/debian).  Measured on a
-# 2-core machine: about 2 min from scratch (26 s debootstrap, 86 s of
+# 2-core machine: about 2 min from scratch (30 s debootstrap, 82 s of
 # packages), 1.5 GB.
 set -euo pipefail
 
@@ -35,6 +36,9 @@ print_only=0 run=0
 case ${1:-} in
 --print) print_only=1 ;;
 --run) run=1; shift ;;
+'') ;;
+-h | --help) sed -n '4,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+*) echo "usage: $prog [--print | --run CMD...]" >&2; exit 2 ;;
 esac
 
 mirror=${VMALOCK_SID_MIRROR:-http://deb.debian.org/debian}
@@ -52,12 +56,18 @@ packages=(
 	dkms
 )
 
-key=$( {
-	printf '%s\n' "${packages[@]}"
-	cat "$0"
-} | sha256sum | cut -c1-16)
+# What decides the root's contents besides the packages: debootstrap's
+# variant and the apt settings written into it.
+layout="minbase; Check-Valid-Until false"
+key=$(printf '%s\n' "$layout" "${packages[@]}" | sha256sum | cut -c1-16)
 base=$cache/$key
 root=$base/root
+# --run in a root given by path (the one a running lane resolved at its
+# start), not by today's key.
+if [ $run -eq 1 ] && [ -n "${VMALOCK_SID_ROOT:-}" ]; then
+	root=${VMALOCK_SID_ROOT%/}
+	base=${root%/*}
+fi
 
 log() { echo "$prog: $*" >&2; }
 
@@ -114,6 +124,12 @@ fi
 command -v debootstrap >/dev/null || { log "debootstrap missing: run 'make deps'"; exit 1; }
 
 start=$SECONDS
+# Never rm -rf through a /dev or /proc that an interrupted in_root left
+# bound in.
+if grep -q " $base/" /proc/self/mounts; then
+	log "something is still mounted under $base: unmount it first"
+	exit 1
+fi
 rm -rf "$base"
 mkdir -p "$base"
 log "debootstrap sid into $root"
@@ -130,4 +146,7 @@ apt_quiet update
 apt_quiet install --no-install-recommends "${packages[@]}"
 touch "$base/.built"
 log "sid root ready in $((SECONDS - start)) s: $(du -sh "$root" | cut -f1)"
+for old in "$cache"/*/; do
+	[ "${old%/}" = "$base" ] || log "note: $old is an older root, no longer used (remove it by hand)"
+done
 echo "$root"
